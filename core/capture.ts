@@ -1,0 +1,49 @@
+/**
+ * Keeps a copy of a body for the audit trail without holding more than asked: the first
+ * `limit` bytes, plus a short tail so the usage at the end of a long stream is never lost.
+ */
+import type { CapturedBody } from './types.ts';
+
+const TAIL_BYTES = 64 * 1024;
+
+export class BodyCapture {
+  private head: Uint8Array[] = [];
+  private headBytes = 0;
+  private tail: Uint8Array[] = [];
+  private tailBytes = 0;
+  bytes = 0;
+
+  constructor(private readonly limit: number) {}
+
+  add(chunk: Uint8Array): void {
+    this.bytes += chunk.length;
+    if (this.headBytes < this.limit) {
+      const room = this.limit - this.headBytes;
+      const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
+      this.head.push(part);
+      this.headBytes += part.length;
+      if (part.length === chunk.length) return;
+      chunk = chunk.subarray(part.length);
+    }
+    this.tail.push(chunk);
+    this.tailBytes += chunk.length;
+    while (this.tailBytes - (this.tail[0]?.length ?? 0) >= TAIL_BYTES) this.tailBytes -= this.tail.shift()!.length;
+  }
+
+  /** The kept head as text; `truncated` when bytes were dropped. */
+  result(): CapturedBody {
+    return { text: Buffer.concat(this.head).toString('utf8'), bytes: this.bytes, truncated: this.bytes > this.headBytes };
+  }
+
+  /** The last bytes seen (the whole body when it was short), for reading a stream's final usage. */
+  ending(): string {
+    if (this.bytes <= this.headBytes) return Buffer.concat(this.head).toString('utf8');
+    return Buffer.concat(this.tail).toString('utf8');
+  }
+}
+
+export function captureText(text: string, limit: number): CapturedBody {
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= limit) return { text, bytes, truncated: false };
+  return { text: Buffer.from(text).subarray(0, limit).toString('utf8'), bytes, truncated: true };
+}

@@ -1,0 +1,31 @@
+/**
+ * The public API, importable as `aurora`. Config files and plugins import from here only, so one
+ * running gateway has one copy of the core.
+ */
+export { createGateway, SERVER_DEFAULTS } from './gateway.ts';
+export type { AuroraConfig, Gateway, GatewayOptions, ServerOptions } from './gateway.ts';
+export { ERRORS, GatewayError, StartupError, errorBody } from './errors.ts';
+export type { ErrorId, ErrorSpec, OpenAIErrorBody } from './errors.ts';
+export { HOOK_NAMES } from './hooks.ts';
+export type { Hooks } from './hooks.ts';
+export { createLogger } from './logger.ts';
+export type { Logger, LogLevel } from './logger.ts';
+export { SseParser, createSseParserStream, createSseSerializerStream, formatSseEvent, jsonEvent, parseSseText } from './sse.ts';
+export { fetchUpstream, requireApiKey, upstreamError, upstreamUrl } from './upstream.ts';
+export { nodeRequestOf } from './server.ts';
+export { matchModel, compileModelPatterns } from './patterns.ts';
+export { usageFromJson, usageFromSse } from './usage.ts';
+export type * from './types.ts';
+
+import type { AuroraConfig } from './gateway.ts';
+import type { Plugin } from './types.ts';
+
+/** Identity: exists so an editor checks and completes the config. */
+export function defineConfig(config: AuroraConfig): AuroraConfig {
+  return config;
+}
+
+/** Identity: exists so an editor checks and completes a plugin object. */
+export function definePlugin<P extends Plugin>(plugin: P): P {
+  return plugin;
+}

@@ -1,0 +1,179 @@
+/**
+ * One model-API request through the hooks: auth → body → resolveModel → transformRequest →
+ * forward → transformStream | transformResponse. Returns a `Reply` for the server to write; never
+ * touches the socket, so the same code serves `listen()` and the in-process `request()`.
+ */
+import { BodyCapture } from './capture.ts';
+import type { MutableContext } from './context.ts';
+import { GatewayError, errorBody } from './errors.ts';
+import { clientHeaders, upstreamHeaders } from './headers.ts';
+import type { Hooks } from './hooks.ts';
+import { redact } from './logger.ts';
+import { parseJsonBody } from './request-body.ts';
+import { createSseSerializerStream } from './sse.ts';
+import { createLazyEventStream, tapBytes } from './stream.ts';
+import { fetchUpstream, upstreamError, upstreamUrl } from './upstream.ts';
+import type { Endpoint, JsonObject, Route, RoutedContext, UpstreamRequest } from './types.ts';
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Uint8Array | ReadableStream<Uint8Array> | null;
+}
+
+/** What the audit record is built from, filled in as the request goes. */
+export interface Exchange {
+  requestBytes?: Uint8Array;
+  upstreamRequest?: { url: string; headers: Headers; body: string | undefined };
+  upstreamStatus?: number;
+  upstreamHeaders?: Headers;
+  /** The upstream body as received, when it differs from what the client got. */
+  upstreamCapture?: BodyCapture;
+  clientCapture?: BodyCapture;
+  error?: GatewayError;
+}
+
+export interface PipelineServices {
+  hooks: Hooks;
+  /** Copy bodies for onAudit (true when anyone listens: usage is read from the copy). */
+  capture: boolean;
+  /** Bytes of each body's head to keep for the trail; 0 keeps only the tail that usage needs. */
+  captureLimit: number;
+  /** Known secrets, scrubbed from anything an upstream echoes back. */
+  secrets: () => Iterable<string>;
+}
+
+const ENDPOINT_PATHS: Record<Endpoint, string> = {
+  responses: '/responses',
+  'chat.completions': '/chat/completions',
+  models: '/models',
+};
+
+// Used when nobody claims GET /v1/models: the list is then built by transformResponse taps alone.
+const LOCAL_MODELS: Route = { provider: { name: 'aurora', baseUrl: 'aurora://local' }, model: '' };
+
+export async function runPipeline(
+  services: PipelineServices,
+  ctx: MutableContext,
+  readBody: () => Promise<Uint8Array>,
+  exchange: Exchange,
+): Promise<Reply> {
+  const { hooks } = services;
+  const principal = await hooks.onAuth.promise(ctx.headers, ctx);
+  if (!principal) throw new GatewayError('AURORA_ERR_INVALID_API_KEY');
+  ctx.principal = principal;
+
+  let model = '';
+  if (ctx.endpoint !== 'models') {
+    const bytes = await readBody();
+    exchange.requestBytes = bytes;
+    ctx.body = parseJsonBody(bytes, ctx.headers.get('content-type') ?? undefined, ctx.endpoint);
+    ctx.stream = ctx.body.stream === true;
+    model = ctx.body.model as string;
+  }
+
+  const route = (await hooks.resolveModel.promise(model, ctx)) ?? (ctx.endpoint === 'models' ? LOCAL_MODELS : undefined);
+  if (!route) throw new GatewayError('AURORA_ERR_MODEL_NOT_FOUND', { args: [model], param: 'model' });
+  ctx.route = route;
+  const routed = ctx as RoutedContext;
+
+  if (route === LOCAL_MODELS) return jsonReply(200, await hooks.transformResponse.promise({ object: 'list', data: [] }, routed), {});
+
+  let request: UpstreamRequest = {
+    method: ctx.method,
+    path: ENDPOINT_PATHS[ctx.endpoint],
+    headers: upstreamHeaders(ctx.headers),
+    body: ctx.body && route.model !== model ? { ...ctx.body, model: route.model } : ctx.body,
+  };
+  if (hooks.transformRequest.isUsed()) request = await hooks.transformRequest.promise(request, routed);
+
+  const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+  exchange.upstreamRequest = { url: upstreamUrl(route.provider, request.path), headers: request.headers, body };
+  const forward = route.provider.forward ?? fetchUpstream;
+  const upstream = await forward(request, routed);
+  exchange.upstreamStatus = upstream.status;
+  exchange.upstreamHeaders = upstream.headers;
+
+  if (upstream.status >= 400) return upstreamErrorReply(upstream, route, services);
+  const headers = clientHeaders(upstream.headers);
+  const contentType = upstream.headers.get('content-type') ?? '';
+  if (!upstream.body) return { status: upstream.status, headers, body: null };
+
+  let source: ReadableStream<Uint8Array> = upstream.body;
+  const capture = services.capture;
+  if (capture) {
+    exchange.upstreamCapture = new BodyCapture(services.captureLimit);
+    source = source.pipeThrough(tapBytes(exchange.upstreamCapture));
+  }
+
+  if (contentType.includes('text/event-stream')) {
+    headers['content-type'] = 'text/event-stream; charset=utf-8';
+    headers['cache-control'] = 'no-cache';
+    headers['x-accel-buffering'] = 'no';
+    const events = createLazyEventStream(source, ctx.signal, (err) => upstreamStreamError(route, err));
+    const out = hooks.transformStream.isUsed() ? hooks.transformStream.call(events, routed) : events;
+    if (out === events) {
+      // Nobody reshapes this stream: bytes go out as they came, and the client copy is the upstream copy.
+      exchange.clientCapture = exchange.upstreamCapture;
+      return { status: upstream.status, headers, body: source };
+    }
+    let bytes = out.pipeThrough(createSseSerializerStream());
+    if (capture) {
+      exchange.clientCapture = new BodyCapture(services.captureLimit);
+      bytes = bytes.pipeThrough(tapBytes(exchange.clientCapture));
+    }
+    return { status: upstream.status, headers, body: bytes };
+  }
+
+  if (contentType.includes('json') && hooks.transformResponse.isUsed()) {
+    const text = await new Response(source).text();
+    let json: JsonObject;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new GatewayError('AURORA_ERR_UPSTREAM_INVALID', { args: [route.provider.name, 'the body is not JSON'], cause: err });
+    }
+    const reply = jsonReply(upstream.status, await hooks.transformResponse.promise(json, routed), headers);
+    if (capture) {
+      exchange.clientCapture = new BodyCapture(services.captureLimit);
+      exchange.clientCapture.add(Buffer.from(reply.body as string));
+    }
+    return reply;
+  }
+
+  exchange.clientCapture = exchange.upstreamCapture;
+  return { status: upstream.status, headers, body: source };
+}
+
+export function jsonReply(status: number, body: unknown, headers: Record<string, string>): Reply {
+  return { status, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+/**
+ * Upstream said no: keep its status, message and Retry-After, in the OpenAI error shape, with any
+ * secret it echoed (some providers repeat the key they rejected) scrubbed.
+ */
+async function upstreamErrorReply(upstream: Response, route: Route, services: PipelineServices): Promise<Reply> {
+  const text = redact(await upstream.text().catch(() => ''), services.secrets());
+  let body: ReturnType<typeof errorBody>;
+  try {
+    const json = JSON.parse(text);
+    const e = json?.error;
+    if (e && typeof e === 'object') {
+      body = errorBody(String(e.message ?? text), String(e.type ?? 'upstream_error'), e.code == null ? null : String(e.code), e.param == null ? null : String(e.param));
+    } else if (typeof e === 'string' || typeof json?.message === 'string') {
+      body = errorBody(String(typeof e === 'string' ? e : json.message), 'upstream_error', `upstream_${upstream.status}`);
+    } else throw new Error('not an error object');
+  } catch {
+    body = errorBody(text || `Provider ${route.provider.name} answered ${upstream.status} ${upstream.statusText}`, 'upstream_error', `upstream_${upstream.status}`);
+  }
+  const headers = clientHeaders(upstream.headers);
+  return jsonReply(upstream.status, body, headers);
+}
+
+function upstreamStreamError(route: Route, err: unknown): GatewayError {
+  const known = GatewayError.is(err) ? err : upstreamError(route.provider.name, err);
+  return new GatewayError('AURORA_ERR_UPSTREAM_STREAM', { args: [route.provider.name, known.message], cause: err });
+}
+
+export { upstreamStreamError };

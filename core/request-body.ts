@@ -1,0 +1,88 @@
+/**
+ * Reading and checking a client body before any plugin sees it. The limit is enforced while
+ * reading (and up front from Content-Length), so an oversized body is never held in memory whole.
+ */
+import type { IncomingMessage } from 'node:http';
+import { GatewayError } from './errors.ts';
+import type { Endpoint, JsonObject } from './types.ts';
+
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) return Promise.reject(new GatewayError('AURORA_ERR_BODY_TOO_LARGE', { args: [limit] }));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Stop reading but keep the socket: the client must still get its 413 (sent with Connection: close).
+        cleanup();
+        req.pause();
+        reject(new GatewayError('AURORA_ERR_BODY_TOO_LARGE', { args: [limit] }));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decode and parse a model-API body, rejecting what no provider could use with a precise 400. */
+export function parseJsonBody(bytes: Uint8Array, contentType: string | undefined, endpoint: Endpoint): JsonObject {
+  // Clients that omit the header (curl -d sends form encoding) are common; only an explicit non-JSON type is refused.
+  if (contentType && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType) && !/^application\/x-www-form-urlencoded\b/i.test(contentType)) {
+    throw new GatewayError('AURORA_ERR_UNSUPPORTED_MEDIA_TYPE', { args: [contentType] });
+  }
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new GatewayError('AURORA_ERR_INVALID_BODY', { args: ['Request body is not valid UTF-8'] });
+  }
+  if (text.trim() === '') throw new GatewayError('AURORA_ERR_INVALID_BODY', { args: ['Request body is empty; send a JSON object'] });
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    throw new GatewayError('AURORA_ERR_INVALID_JSON', { args: [(err as Error).message] });
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new GatewayError('AURORA_ERR_INVALID_BODY', { args: ['Request body must be a JSON object'] });
+  }
+  checkKnownFields(body as JsonObject, endpoint);
+  return body as JsonObject;
+}
+
+/** Fields every provider relies on; a wrong type here would otherwise surface as an upstream 500. */
+function checkKnownFields(body: JsonObject, endpoint: Endpoint): void {
+  if (body.model === undefined) throw new GatewayError('AURORA_ERR_MISSING_PARAM', { args: ['model'], param: 'model' });
+  if (typeof body.model !== 'string' || body.model === '') {
+    throw new GatewayError('AURORA_ERR_INVALID_PARAM', { param: 'model', args: ['model must be a non-empty string'] });
+  }
+  if (body.stream !== undefined && typeof body.stream !== 'boolean') {
+    throw new GatewayError('AURORA_ERR_INVALID_PARAM', { param: 'stream', args: ['stream must be a boolean'] });
+  }
+  if (endpoint === 'chat.completions' && !Array.isArray(body.messages)) {
+    throw new GatewayError('AURORA_ERR_INVALID_PARAM', { param: 'messages', args: ['messages must be an array'] });
+  }
+  if (endpoint === 'responses' && body.input !== undefined && typeof body.input !== 'string' && !Array.isArray(body.input)) {
+    throw new GatewayError('AURORA_ERR_INVALID_PARAM', { param: 'input', args: ['input must be a string or an array of items'] });
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The node:http adapter: the only module that reads IncomingMessage and writes ServerResponse.
+ * It maps paths to endpoints, ties the request's AbortSignal to the client connection, writes
+ * replies (flushing each streamed chunk) and reports every finished request for the audit.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { createContext, type MutableContext } from './context.ts';
+import { GatewayError } from './errors.ts';
+import type { Logger } from './logger.ts';
+import { runPipeline, type Exchange, type PipelineServices, type Reply } from './pipeline.ts';
+import { readBody } from './request-body.ts';
+import { streamFailureFrame } from './stream.ts';
+import type { Endpoint, PluginRoute } from './types.ts';
+import type { Finished } from './audit-record.ts';
+
+const MODEL_ROUTES: Record<string, { method: string; endpoint: Endpoint }> = {
+  '/v1/responses': { method: 'POST', endpoint: 'responses' },
+  '/v1/chat/completions': { method: 'POST', endpoint: 'chat.completions' },
+  '/v1/models': { method: 'GET', endpoint: 'models' },
+};
+
+export interface ServerServices extends PipelineServices {
+  log: Logger;
+  bodyLimit: number;
+  routes: readonly PluginRoute[];
+  isClosing: () => boolean;
+  /** Called once per request when the client has its answer (or went away). */
+  finish: (ctx: MutableContext, exchange: Exchange, finished: Finished) => void;
+}
+
+/** The raw node objects of a request, for a `forward` that needs the socket (http-proxy-3). */
+const rawRequests = new WeakMap<object, { req: IncomingMessage; res: ServerResponse }>();
+export function nodeRequestOf(ctx: object): { req: IncomingMessage; res: ServerResponse } | undefined {
+  return rawRequests.get(ctx);
+}
+
+export function createRequestListener(services: ServerServices) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    void handle(services, req, res);
+  };
+}
+
+async function handle(services: ServerServices, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const method = req.method ?? 'GET';
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  const aborter = new AbortController();
+  // 'close' before the response finished means the client went away: abort everything upstream.
+  res.once('close', () => {
+    if (!res.writableFinished) aborter.abort(new Error('client closed the connection'));
+  });
+  const model = MODEL_ROUTES[path];
+  const ctx = createContext({
+    method,
+    path,
+    headers: toHeaders(req),
+    signal: aborter.signal,
+    log: services.log,
+    endpoint: model?.endpoint ?? 'models',
+  });
+  rawRequests.set(ctx, { req, res });
+  res.setHeader('x-request-id', ctx.id);
+
+  if (path === '/health' && (method === 'GET' || method === 'HEAD')) return sendJson(res, 200, { status: services.isClosing() ? 'closing' : 'ok' });
+
+  const pluginRoute = matchPluginRoute(services.routes, method, path);
+  if (pluginRoute) return servePluginRoute(pluginRoute, ctx, req, res, services.log);
+
+  if (!model) {
+    const allowed = pathMethods(services.routes, path);
+    if (allowed.length) return sendError(res, ctx, new GatewayError('AURORA_ERR_METHOD_NOT_ALLOWED', { args: [method, path, allowed.join(', ')], headers: { allow: allowed.join(', ') } }), services);
+    return sendError(res, ctx, new GatewayError('AURORA_ERR_NOT_FOUND', { args: [method, path] }), services);
+  }
+  if (model.method !== method) {
+    return sendError(res, ctx, new GatewayError('AURORA_ERR_METHOD_NOT_ALLOWED', { args: [method, path, model.method], headers: { allow: model.method } }), services);
+  }
+  if (services.isClosing()) return sendError(res, ctx, new GatewayError('AURORA_ERR_SHUTTING_DOWN'), services);
+
+  const exchange: Exchange = {};
+  const timing = { ttfb: null as number | null };
+  let reply: Reply;
+  try {
+    reply = await runPipeline(services, ctx, () => readBody(req, services.bodyLimit), exchange);
+  } catch (err) {
+    const error = toGatewayError(err, ctx, services.log);
+    exchange.error = error;
+    if (aborter.signal.aborted) return finishAborted(services, ctx, exchange, error);
+    return sendError(res, ctx, error, services, exchange);
+  }
+  await writeReply(res, reply, ctx, timing, exchange, services);
+}
+
+async function writeReply(res: ServerResponse, reply: Reply, ctx: MutableContext, timing: { ttfb: number | null }, exchange: Exchange, services: ServerServices) {
+  const headers: Record<string, string> = { ...reply.headers, 'x-request-id': ctx.id };
+  const body = reply.body;
+  if (body === null || typeof body === 'string' || body instanceof Uint8Array) {
+    res.writeHead(reply.status, headers);
+    timing.ttfb = performance.now() - ctx.startedAt;
+    res.end(body ?? undefined);
+    return services.finish(ctx, exchange, { status: reply.status, headers, ttfbMs: timing.ttfb, outcome: 'ok', error: undefined });
+  }
+  res.writeHead(reply.status, headers);
+  // Send headers now: a streaming client should see 200 before the first token.
+  res.flushHeaders();
+  let failure: GatewayError | undefined;
+  try {
+    for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+      timing.ttfb ??= performance.now() - ctx.startedAt;
+      // write() returns false when the client reads slower than we produce: wait, do not buffer.
+      if (!res.write(chunk)) await drained(res, ctx.signal);
+    }
+  } catch (err) {
+    if (!ctx.signal.aborted) {
+      failure = GatewayError.is(err) ? err : new GatewayError('AURORA_ERR_UPSTREAM_STREAM', { args: [ctx.route?.provider.name ?? 'upstream', (err as Error)?.message ?? String(err)], cause: err });
+      ctx.log.warn('stream failed after it started', { code: failure.id, plugin: (err as { plugin?: string })?.plugin, err });
+      if (String(headers['content-type'] ?? '').includes('text/event-stream')) res.write(streamFailureFrame(ctx.endpoint, ctx.id, failure));
+    }
+  }
+  if (ctx.signal.aborted) {
+    exchange.error = new GatewayError('AURORA_ERR_UPSTREAM_STREAM', { args: [ctx.route?.provider.name ?? 'upstream', 'client closed the connection'] });
+    return finishAborted(services, ctx, exchange, exchange.error, timing.ttfb, reply.status, headers);
+  }
+  res.end();
+  exchange.error = failure;
+  services.finish(ctx, exchange, { status: reply.status, headers, ttfbMs: timing.ttfb, outcome: failure ? 'error' : 'ok', error: failure });
+}
+
+function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    res.on('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function finishAborted(services: ServerServices, ctx: MutableContext, exchange: Exchange, error: GatewayError, ttfb: number | null = null, status = 499, headers: Record<string, string> = {}) {
+  ctx.log.info('client closed the connection', { path: ctx.path });
+  services.finish(ctx, exchange, { status, headers, ttfbMs: ttfb, outcome: 'client_closed', error });
+}
+
+function sendError(res: ServerResponse, ctx: MutableContext, error: GatewayError, services: ServerServices, exchange: Exchange = {}) {
+  const text = JSON.stringify(error.toJSON());
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': ctx.id, ...error.headers };
+  // A body we stopped reading (413) would otherwise keep the socket busy: close it after answering.
+  if (error.id === 'AURORA_ERR_BODY_TOO_LARGE' || error.id === 'AURORA_ERR_REQUEST_TIMEOUT') headers.connection = 'close';
+  if (!res.headersSent) {
+    res.writeHead(error.status, headers);
+    res.end(text);
+  } else res.end();
+  exchange.error = error;
+  services.finish(ctx, exchange, { status: error.status, headers, ttfbMs: performance.now() - ctx.startedAt, outcome: 'error', error, errorText: text });
+}
+
+/** Plugin errors that are not GatewayErrors are bugs: 500 with the request id, detail only in the log. */
+function toGatewayError(err: unknown, ctx: MutableContext, log: Logger): GatewayError {
+  if (GatewayError.is(err)) {
+    if (err.status >= 500) log.warn(err.message, { requestId: ctx.id, code: err.id, plugin: err.plugin, hook: err.hook });
+    return err;
+  }
+  if (ctx.signal.aborted) return new GatewayError('AURORA_ERR_UPSTREAM_STREAM', { args: [ctx.route?.provider.name ?? 'upstream', 'client closed the connection'] });
+  const tagged = err as { plugin?: string; hook?: string };
+  log.error('unhandled error in request', { requestId: ctx.id, plugin: tagged?.plugin, hook: tagged?.hook, err });
+  return new GatewayError('AURORA_ERR_INTERNAL', { args: [ctx.id] });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function toHeaders(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    try {
+      headers.append(raw[i]!, raw[i + 1]!);
+    } catch {
+      // node accepts header values Headers rejects (rare control bytes): drop them rather than fail the request
+    }
+  }
+  return headers;
+}
+
+function matchPluginRoute(routes: readonly PluginRoute[], method: string, path: string): PluginRoute | undefined {
+  const m = method === 'HEAD' ? 'GET' : method;
+  return routes.find((r) => r.method === m && routeMatches(r.path, path));
+}
+
+function pathMethods(routes: readonly PluginRoute[], path: string): string[] {
+  return [...new Set(routes.filter((r) => routeMatches(r.path, path)).map((r) => r.method))];
+}
+
+function routeMatches(pattern: string, path: string): boolean {
+  return pattern.endsWith('*') ? path.startsWith(pattern.slice(0, -1)) : pattern === path;
+}
+
+async function servePluginRoute(route: PluginRoute, ctx: MutableContext, req: IncomingMessage, res: ServerResponse, log: Logger) {
+  try {
+    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+    const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
+      method: req.method,
+      headers: ctx.headers,
+      body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+      signal: ctx.signal,
+      // @ts-expect-error: node's fetch needs half duplex for a streamed request body
+      duplex: hasBody ? 'half' : undefined,
+    });
+    const response = await route.handler(request, ctx);
+    const headers: Record<string, string> = { 'x-request-id': ctx.id };
+    response.headers.forEach((value, name) => (headers[name] = value));
+    res.writeHead(response.status, headers);
+    res.flushHeaders();
+    if (!response.body || req.method === 'HEAD') return void res.end();
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      if (!res.write(chunk)) await drained(res, ctx.signal);
+      if (ctx.signal.aborted) break;
+    }
+    res.end();
+  } catch (err) {
+    const error = GatewayError.is(err) ? err : new GatewayError('AURORA_ERR_INTERNAL', { args: [ctx.id] });
+    if (!GatewayError.is(err) && !ctx.signal.aborted) log.error('unhandled error in plugin route', { requestId: ctx.id, path: ctx.path, err });
+    if (res.headersSent) return void res.end();
+    res.writeHead(error.status, { 'content-type': 'application/json', 'x-request-id': ctx.id, ...error.headers });
+    res.end(JSON.stringify(error.toJSON()));
+  }
+}

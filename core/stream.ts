@@ -1,0 +1,91 @@
+/**
+ * Stream plumbing between the upstream body and the client: the lazy event view handed to
+ * `transformStream`, byte taps for the audit copy, and the frame that ends a broken stream.
+ */
+import type { BodyCapture } from './capture.ts';
+import { GatewayError } from './errors.ts';
+import { SseParser, formatSseEvent, jsonEvent } from './sse.ts';
+import type { Endpoint, EventStream, SseEvent } from './types.ts';
+
+/**
+ * Parsed events over `body`, read only when someone reads them. If every `transformStream` tap
+ * returns this stream unchanged, it is never pulled and the bytes go out untouched.
+ *
+ * An upstream failure mid-stream does not error this stream: it ends with one
+ * `{ event: 'error', data: '{"error":{…}}' }` — the shape upstreams use for in-band errors — so a
+ * translator can close its items and emit its own terminal event instead of being cut off.
+ */
+export function createLazyEventStream(body: ReadableStream<Uint8Array>, signal: AbortSignal, describe: (err: unknown) => GatewayError): EventStream {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  const parser = new SseParser();
+  const decoder = new TextDecoder();
+  return new ReadableStream<SseEvent>(
+    {
+      async pull(controller) {
+        reader ??= body.getReader();
+        let emitted = 0;
+        const emit = (event: SseEvent) => {
+          emitted++;
+          controller.enqueue(event);
+        };
+        for (;;) {
+          let chunk: ReadableStreamReadResult<Uint8Array>;
+          try {
+            chunk = await reader.read();
+          } catch (err) {
+            if (signal.aborted) return controller.error(err);
+            parser.flush(emit);
+            controller.enqueue(errorEvent(describe(err)));
+            return controller.close();
+          }
+          if (chunk.done) {
+            parser.push(decoder.decode(), emit);
+            parser.flush(emit);
+            return controller.close();
+          }
+          parser.push(decoder.decode(chunk.value, { stream: true }), emit);
+          if (emitted > 0) return; // a chunk may hold only part of an event: keep reading until one is whole
+        }
+      },
+      cancel(reason) {
+        return (reader ?? body).cancel(reason);
+      },
+    },
+    // 0: do not pull before a reader asks, or the laziness above is lost.
+    { highWaterMark: 0 },
+  );
+}
+
+export function errorEvent(err: GatewayError): SseEvent {
+  return { event: 'error', data: JSON.stringify(err.toJSON()) };
+}
+
+/** Copy every chunk into `capture` on its way through. */
+export function tapBytes(capture: BodyCapture): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream({
+    transform(chunk, controller) {
+      capture.add(chunk);
+      controller.enqueue(chunk);
+    },
+  });
+}
+
+/**
+ * What a client reads when a stream breaks after it started: Responses clients (Codex) need a
+ * terminal `response.failed` to retry; Chat clients read an in-band error chunk.
+ */
+export function streamFailureFrame(endpoint: Endpoint, requestId: string, err: GatewayError): string {
+  if (endpoint === 'responses') {
+    return formatSseEvent(jsonEvent({
+      type: 'response.failed',
+      response: {
+        id: `resp_${requestId.replace(/^req_/, '')}`,
+        object: 'response',
+        status: 'failed',
+        error: { code: err.code, message: err.message },
+        output: [],
+      },
+    }));
+  }
+  return formatSseEvent({ data: JSON.stringify(err.toJSON()) });
+}

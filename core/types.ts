@@ -1,0 +1,189 @@
+/**
+ * The types a plugin author meets. Web-standard types at every edge (Headers, ReadableStream,
+ * AbortSignal, Response) so a plugin never needs to know it runs on node:http.
+ */
+import type { Logger } from './logger.ts';
+
+// biome-ignore lint: JSON bodies are open-ended; plugins narrow them where they care.
+export type JsonObject = Record<string, any>;
+
+/** The client-facing API a request speaks. */
+export type Endpoint = 'responses' | 'chat.completions' | 'models';
+
+/** Who is calling. Never holds the key itself, only an id safe to log. */
+export interface Principal {
+  id: string;
+  name?: string;
+  /** May use the admin API and dashboard. */
+  admin?: boolean;
+}
+
+/** Where a model's requests go. `forward` overrides the core's fetch-based sender. */
+export interface Provider {
+  name: string;
+  baseUrl: string;
+  apiKey?: string;
+  /** The environment variable the key comes from, named in the error when it is missing. */
+  apiKeyEnv?: string;
+  /** Abort with 504 when the upstream has not sent response headers within this time. */
+  headersTimeoutMs?: number;
+  /** Send the request yourself (e.g. through http-proxy-3). Must honour `ctx.signal`. */
+  forward?: (request: UpstreamRequest, ctx: RoutedContext) => Promise<Response>;
+}
+
+/** The answer of `resolveModel`: which provider serves the request, under which model name. */
+export interface Route {
+  provider: Provider;
+  model: string;
+}
+
+/** The call the provider will receive. `path` is relative to the provider's `baseUrl`. */
+export interface UpstreamRequest {
+  method: string;
+  path: string;
+  headers: Headers;
+  body: JsonObject | undefined;
+}
+
+/** One parsed server-sent event. `data` stays a string: parsing JSON is the reader's choice. */
+export interface SseEvent {
+  event?: string;
+  data: string;
+  id?: string;
+}
+export type EventStream = ReadableStream<SseEvent>;
+
+/** Per-request data handed to every hook. */
+export interface RequestContext {
+  readonly id: string;
+  readonly endpoint: Endpoint;
+  readonly method: string;
+  readonly path: string;
+  /** The client's headers as received (secrets included: never log them whole). */
+  readonly headers: Headers;
+  /** Aborted when the client goes away; pass it to every upstream call. */
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  /** performance.now() when the request arrived. */
+  readonly startedAt: number;
+  /** The client's parsed JSON body (undefined for GET). */
+  readonly body: JsonObject | undefined;
+  /** The client asked for a stream (`"stream": true`). */
+  readonly stream: boolean;
+  principal: Principal | undefined;
+  route: Route | undefined;
+  /** Facts plugins record for the audit trail (e.g. the effort mapping applied). */
+  readonly annotations: Record<string, unknown>;
+}
+
+/** The context once `resolveModel` has answered. */
+export interface RoutedContext extends RequestContext {
+  route: Route;
+}
+
+export interface Usage {
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  cached_tokens: number;
+  reasoning_tokens: number;
+}
+
+/** A body as the audit trail keeps it: text, cut at the capture limit. */
+export interface CapturedBody {
+  text: string;
+  bytes: number;
+  truncated: boolean;
+}
+
+export type Outcome = 'ok' | 'error' | 'client_closed';
+
+/** What happened to one request, handed to `onAudit` after the client has its answer. */
+export interface AuditRecord {
+  id: string;
+  /** Epoch milliseconds. */
+  time: number;
+  durationMs: number;
+  /** Time to the first response byte sent to the client. */
+  ttfbMs: number | null;
+  method: string;
+  path: string;
+  endpoint: Endpoint | null;
+  principal: Principal | null;
+  model: string | null;
+  provider: string | null;
+  upstreamModel: string | null;
+  status: number;
+  outcome: Outcome;
+  error: { code: string; message: string } | null;
+  stream: boolean;
+  usage: Usage | null;
+  annotations: Record<string, unknown>;
+  /** Present only when a plugin asked for bodies (`gateway.captureBodies`). Secrets removed. */
+  trail: AuditTrail | null;
+}
+
+export interface AuditTrail {
+  clientRequest: { headers: Record<string, string>; body: CapturedBody | null };
+  upstreamRequest: { url: string; headers: Record<string, string>; body: CapturedBody | null } | null;
+  upstreamResponse: { status: number; headers: Record<string, string>; body: CapturedBody | null } | null;
+  clientResponse: { status: number; headers: Record<string, string>; body: CapturedBody | null };
+}
+
+/** A route a plugin adds beside the model API (admin API, dashboard, metrics). */
+export interface PluginRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Exact path, or a prefix when it ends with `*` (e.g. `/admin/api/v1/*`). */
+  path: string;
+  handler: (request: Request, ctx: RequestContext) => Response | Promise<Response>;
+}
+
+/** What `setup()` may use: setup-time services only, never per-request state. */
+export interface GatewayServices {
+  readonly log: Logger;
+  /** Serve an extra route. Plugin routes skip `onAuth`: check access in the handler. */
+  addRoute(route: PluginRoute): void;
+  /** Ask the core to keep request and response bodies (up to `maxBytes` each) for `onAudit`. */
+  captureBodies(maxBytes: number): void;
+  /** A value that must never appear in a log line, an audit record or an upstream echo (keys). */
+  addSecret(value: string | undefined): void;
+  /** Refuse to listen beyond loopback (e.g. no master key is set); `listen()` binds 127.0.0.1 instead and warns. */
+  restrictToLoopback(reason: string): void;
+  /** Run the auth hook for a plugin route (e.g. admin API): resolves the principal or undefined. */
+  authenticate(headers: Headers, ctx: RequestContext): Promise<Principal | undefined>;
+}
+
+/**
+ * The hooks a plugin may implement; the kinds and order are in README's hook table.
+ * `core/hooks.ts` creates exactly these, and a compile-time check keeps the two in step.
+ */
+export interface PluginHooks {
+  /** First answer wins; nobody answers → 401. */
+  onAuth?(headers: Headers, ctx: RequestContext): Principal | undefined | Promise<Principal | undefined>;
+  /** First answer wins; nobody answers → 404 model_not_found. */
+  resolveModel?(model: string, ctx: RequestContext): Route | undefined | Promise<Route | undefined>;
+  /** Waterfall: return the request, changed or not. */
+  transformRequest?(request: UpstreamRequest, ctx: RoutedContext): UpstreamRequest | Promise<UpstreamRequest>;
+  /** Waterfall over the parsed event stream: wrap it (`pipeThrough`) or return it unchanged. Never read it here. */
+  transformStream?(stream: EventStream, ctx: RoutedContext): EventStream;
+  /** Waterfall over a whole (non-stream, 2xx) JSON response. */
+  transformResponse?(response: JsonObject, ctx: RoutedContext): JsonObject | Promise<JsonObject>;
+  /** Parallel, after the client has its answer; awaited on shutdown. */
+  onAudit?(record: AuditRecord): void | Promise<void>;
+}
+export type HookName = keyof PluginHooks;
+
+export interface Plugin extends PluginHooks {
+  /** Unique; shown in logs and errors. */
+  name: string;
+  /** 'pre' runs before normal plugins, 'post' after. */
+  enforce?: 'pre' | 'post';
+  /** The plugin's options, validated at startup against `optionsSchema`. */
+  options?: unknown;
+  /** JSON Schema for `options` (ajv, draft-07). */
+  optionsSchema?: object;
+  /** Open stores, start timers, add routes. Runs once, before the gateway listens. */
+  setup?: (gateway: GatewayServices) => void | Promise<void>;
+  /** Undo `setup`: flush, close, clear timers. */
+  close?: () => void | Promise<void>;
+}

@@ -1,0 +1,55 @@
+/**
+ * openai: passthrough to any OpenAI-compatible upstream (/responses, /chat/completions, /models).
+ * Bodies go out as the pipeline left them; streams come back byte for byte.
+ */
+import { compileModelPatterns, definePlugin, type Plugin, type Provider } from 'aurora';
+import { createProxyForwarder, type ProxyForwarder } from './forward.ts';
+import { openaiOptionsSchema, type OpenAIOptions } from './options.ts';
+
+export type { OpenAIOptions } from './options.ts';
+
+export default function openai(options: OpenAIOptions = {}): Plugin {
+  const name = options.name ?? 'openai';
+  let provider: Provider;
+  let claims: (model: string) => boolean = () => true;
+  let forwarder: ProxyForwarder | undefined;
+  const catchAll = options.models === undefined;
+
+  return definePlugin({
+    name,
+    options,
+    optionsSchema: openaiOptionsSchema,
+    setup(gateway) {
+      forwarder = createProxyForwarder({ maxSockets: options.maxSockets ?? 256 });
+      const apiKeyEnv = options.apiKeyEnv ?? 'OPENAI_API_KEY';
+      const apiKey = options.apiKey ?? process.env[apiKeyEnv];
+      gateway.addSecret(apiKey);
+      if (!apiKey) gateway.log.warn(`${name}: no API key (set ${apiKeyEnv}); its requests will fail until it is set`);
+      provider = {
+        name,
+        baseUrl: options.baseUrl ?? 'https://api.openai.com/v1',
+        apiKey,
+        apiKeyEnv,
+        headersTimeoutMs: options.headersTimeoutMs,
+        forward: (request, ctx) => forwarder!.forward(request, ctx),
+      };
+      if (!catchAll) claims = compileModelPatterns(options.models!);
+    },
+    resolveModel(model, ctx) {
+      if (ctx.endpoint === 'models') return catchAll ? { provider, model: '' } : undefined;
+      return claims(model) ? { provider, model } : undefined;
+    },
+    transformResponse(response, ctx) {
+      // An explicit model list is advertised in GET /v1/models whoever answers it.
+      if (ctx.endpoint !== 'models' || catchAll || ctx.route.provider === provider || !Array.isArray(response.data)) return response;
+      const listed = new Set(response.data.map((m: { id?: string }) => m.id));
+      for (const id of options.models!) {
+        if (!id.includes('*') && !listed.has(id)) response.data.push({ id, object: 'model', created: 0, owned_by: name });
+      }
+      return response;
+    },
+    close() {
+      forwarder?.close();
+    },
+  });
+}

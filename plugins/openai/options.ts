@@ -1,0 +1,30 @@
+export interface OpenAIOptions {
+  /** Shown in logs, audit records and errors; set it when you add several OpenAI-compatible upstreams. Default 'openai'. */
+  name?: string;
+  /** The upstream's base URL, including its version prefix. Default https://api.openai.com/v1. */
+  baseUrl?: string;
+  /** The provider key sent upstream instead of the client's. Default: the OPENAI_API_KEY environment variable. */
+  apiKey?: string;
+  /** The environment variable named in the error when no key is set. Default OPENAI_API_KEY. */
+  apiKeyEnv?: string;
+  /** Model names or `*` globs this upstream serves. Unset: every model no other plugin claimed, and GET /v1/models. */
+  models?: string[];
+  /** Give up with 504 when the upstream has not sent headers after this long (ms). Default 300000. */
+  headersTimeoutMs?: number;
+  /** Open connections kept to the upstream for reuse. Default 256. */
+  maxSockets?: number;
+}
+
+export const openaiOptionsSchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', minLength: 1 },
+    baseUrl: { type: 'string', format: 'uri', pattern: '^https?://' },
+    apiKey: { type: 'string' },
+    apiKeyEnv: { type: 'string', minLength: 1 },
+    models: { type: 'array', items: { type: 'string', minLength: 1 } },
+    headersTimeoutMs: { type: 'integer', minimum: 1 },
+    maxSockets: { type: 'integer', minimum: 1 },
+  },
+  additionalProperties: false,
+};

@@ -155,7 +155,13 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
     secrets,
     async listen(opts = {}) {
       if (http) throw new Error('gateway is already listening');
-      http = createServer({ headersTimeout: server.headersTimeoutMs, requestTimeout: server.requestTimeoutMs, keepAliveTimeout: 65_000 }, handler);
+      http = createServer({
+        headersTimeout: server.headersTimeoutMs,
+        requestTimeout: server.requestTimeoutMs,
+        // Node checks those timeouts only this often (default 30 s): check often enough to honour them.
+        connectionsCheckingInterval: Math.min(1000, server.headersTimeoutMs),
+        keepAliveTimeout: 65_000,
+      }, handler);
       let host = opts.host ?? server.host;
       if (loopbackOnly && !isLoopback(host)) {
         log.warn(`refusing to listen on ${host}: ${loopbackOnly}; listening on 127.0.0.1 only`);

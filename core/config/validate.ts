@@ -36,7 +36,7 @@ const configSchema = {
 };
 
 export function createValidator() {
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
   (addFormats as unknown as { default: (a: Ajv) => void }).default?.(ajv) ?? (addFormats as unknown as (a: Ajv) => void)(ajv);
   const checkConfig = ajv.compile(configSchema);
   const compiled = new WeakMap<object, ValidateFunction>();

@@ -1,0 +1,95 @@
+/** The hook machinery through the public entry point: ordering, freezing, error tagging. */
+import { describe, expect, it } from 'vitest';
+import { createGateway, definePlugin, GatewayError, type Plugin } from './index.ts';
+import { createMemoryLogger, startMockUpstream } from './testing.ts';
+
+const allow: Plugin = { name: 'allow-all', onAuth: () => ({ id: 'test' }) };
+
+function json(body: unknown): RequestInit {
+  return { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+describe('createGateway', () => {
+  it('runs pre, normal, post in that order, config order within each', async () => {
+    const calls: string[] = [];
+    const mark = (name: string, enforce?: 'pre' | 'post'): Plugin => ({
+      name,
+      enforce,
+      transformRequest(request) {
+        calls.push(name);
+        return request;
+      },
+    });
+    const mock = await startMockUpstream();
+    const upstream: Plugin = { name: 'up', resolveModel: () => ({ provider: { name: 'up', baseUrl: `${mock.url}/v1`, apiKey: 'k' }, model: 'm' }) };
+    const gw = await createGateway({ plugins: [allow, mark('post-1', 'post'), mark('n1'), mark('pre-1', 'pre'), mark('n2'), mark('pre-2', 'pre'), upstream] }, { logger: createMemoryLogger([]) });
+    const res = await gw.request('/v1/responses', json({ model: 'x', input: 'hi' }));
+    expect(res.status).toBe(200);
+    expect(calls).toEqual(['pre-1', 'pre-2', 'n1', 'n2', 'post-1']);
+    await gw.close();
+    await mock.close();
+  });
+
+  it('freezes the hooks after setup', async () => {
+    const gw = await createGateway({ plugins: [allow] }, { logger: createMemoryLogger([]) });
+    expect(() => gw.hooks.onAuth.tapPromise('late', async () => undefined)).toThrow(/frozen/);
+    expect(Object.isFrozen(gw.hooks)).toBe(true);
+    await gw.close();
+  });
+
+  it('a GatewayError from a hook reaches the client; any other throw is a 500 with the detail only in the log', async () => {
+    const logs: Array<Record<string, unknown>> = [];
+    const thrower = definePlugin({
+      name: 'thrower',
+      resolveModel(model) {
+        if (model === 'bad') throw new GatewayError('AURORA_ERR_INVALID_PARAM', { args: ['bad model'], param: 'model' });
+        throw new Error('secret internal detail');
+      },
+    });
+    const gw = await createGateway({ plugins: [allow, thrower] }, { logger: createMemoryLogger(logs) });
+    const bad = await gw.request('/v1/responses', json({ model: 'bad' }));
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.message).toBe('bad model');
+    const boom = await gw.request('/v1/responses', json({ model: 'x' }));
+    expect(boom.status).toBe(500);
+    const body = await boom.json();
+    expect(body.error.code).toBe('internal_error');
+    expect(body.error.message).not.toContain('secret internal detail');
+    expect(body.error.message).toContain(boom.headers.get('x-request-id')!);
+    const logged = logs.find((l) => l.msg === 'unhandled error in request')!;
+    expect(logged).toMatchObject({ plugin: 'thrower', hook: 'resolveModel' });
+    await gw.close();
+  });
+
+  it('answers 401 when no plugin authenticates the caller', async () => {
+    const gw = await createGateway({ plugins: [] }, { logger: createMemoryLogger([]) });
+    const res = await gw.request('/v1/responses', json({ model: 'x' }));
+    expect(res.status).toBe(401);
+    await gw.close();
+  });
+
+  it('awaits pending onAudit work and closes plugins in reverse order on close()', async () => {
+    const order: string[] = [];
+    let audited = 0;
+    const slowAudit: Plugin = {
+      name: 'slow-audit',
+      async onAudit() {
+        await new Promise((r) => setTimeout(r, 50));
+        audited++;
+      },
+      close: () => void order.push('slow-audit'),
+    };
+    const gw = await createGateway({ plugins: [{ ...allow, close: () => void order.push('allow-all') }, slowAudit] }, { logger: createMemoryLogger([]) });
+    await gw.request('/v1/models', { headers: {} });
+    await gw.close();
+    expect(audited).toBe(1);
+    expect(order).toEqual(['slow-audit', 'allow-all']);
+  });
+
+  it('a plugin whose setup throws stops startup and earlier plugins are closed', async () => {
+    let closed = false;
+    await expect(createGateway({ plugins: [{ name: 'a', close: () => void (closed = true) }, { name: 'b', setup: () => { throw new Error('no store'); } }] }, { logger: createMemoryLogger([]) }))
+      .rejects.toThrow('plugin b failed in setup(): no store');
+    expect(closed).toBe(true);
+  });
+});

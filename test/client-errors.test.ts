@@ -1,0 +1,142 @@
+/** What a client gets for bad requests: the right status, the OpenAI error shape, and a gateway that keeps serving. */
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestGateway, startMockUpstream, type MockUpstream, type TestGateway } from 'aurora/testing';
+import auth from 'aurora/plugins/auth';
+import openai from 'aurora/plugins/openai';
+import { MASTER_KEY, SEED, UPSTREAM_KEY, post } from './helpers.ts';
+
+let mock: MockUpstream;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
+  gw = await createTestGateway({
+    server: { bodyLimit: 64 * 1024 },
+    plugins: [auth({ masterKey: MASTER_KEY }), openai({ baseUrl: `${mock.url}/v1`, apiKey: UPSTREAM_KEY, models: ['gpt-*'] })],
+  });
+});
+afterAll(async () => {
+  await gw.close();
+  await mock.close();
+});
+
+async function expectError(res: Response, status: number, code: string, param: string | null = null) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toContain('application/json');
+  const body = await res.json();
+  expect(Object.keys(body)).toEqual(['error']);
+  expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
+  expect(body.error.code).toBe(code);
+  expect(body.error.param).toBe(param);
+  expect(typeof body.error.message).toBe('string');
+  return body.error as { message: string; type: string };
+}
+
+describe('authentication', () => {
+  it('401 without a key, with a wrong key, and with a malformed header', async () => {
+    const before = mock.requests.length;
+    await expectError(await post(`${gw.baseUrl}/responses`, SEED, { key: null }), 401, 'invalid_api_key');
+    await expectError(await post(`${gw.baseUrl}/responses`, SEED, { key: 'not-the-key' }), 401, 'invalid_api_key');
+    await expectError(await post(`${gw.baseUrl}/responses`, SEED, { key: null, headers: { authorization: MASTER_KEY } }), 401, 'invalid_api_key');
+    // Rejected before any body is read or anything is sent upstream.
+    expect(mock.requests.length).toBe(before);
+  });
+
+  it('accepts the key as x-api-key too', async () => {
+    const res = await post(`${gw.baseUrl}/responses`, SEED, { key: null, headers: { 'x-api-key': MASTER_KEY } });
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('request bodies', () => {
+  it('400 for invalid JSON', async () => {
+    const error = await expectError(await post(`${gw.baseUrl}/responses`, '{"model": "gpt-4.1-mini",'), 400, 'invalid_json');
+    expect(error.message).toMatch(/not valid JSON/);
+  });
+
+  it('400 for JSON that is not an object', async () => {
+    await expectError(await post(`${gw.baseUrl}/responses`, '[1,2,3]'), 400, 'invalid_body');
+    await expectError(await post(`${gw.baseUrl}/responses`, '"hello"'), 400, 'invalid_body');
+    await expectError(await post(`${gw.baseUrl}/responses`, ''), 400, 'invalid_body');
+  });
+
+  it('400 for a missing or non-string model and wrong types in known fields', async () => {
+    await expectError(await post(`${gw.baseUrl}/responses`, { input: 'hi' }), 400, 'missing_required_parameter', 'model');
+    await expectError(await post(`${gw.baseUrl}/responses`, { model: 42, input: 'hi' }), 400, 'invalid_value', 'model');
+    await expectError(await post(`${gw.baseUrl}/responses`, { ...SEED, stream: 'yes' }), 400, 'invalid_value', 'stream');
+    await expectError(await post(`${gw.baseUrl}/chat/completions`, { model: 'gpt-4.1-mini', messages: 'hi' }), 400, 'invalid_value', 'messages');
+  });
+
+  it('400 for invalid UTF-8', async () => {
+    const bytes = Buffer.concat([Buffer.from('{"model":"gpt-4.1-mini","input":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const res = await fetch(`${gw.baseUrl}/responses`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: bytes });
+    await expectError(res, 400, 'invalid_body');
+  });
+
+  it('415 for an explicit non-JSON content type', async () => {
+    const res = await post(`${gw.baseUrl}/responses`, JSON.stringify(SEED), { headers: { 'content-type': 'text/plain' } });
+    await expectError(res, 415, 'unsupported_media_type');
+  });
+
+  it('413 for a body over the limit, declared or streamed, and keeps serving', async () => {
+    const big = JSON.stringify({ ...SEED, input: 'x'.repeat(100 * 1024) });
+    await expectError(await post(`${gw.baseUrl}/responses`, big), 413, 'request_too_large');
+    // Chunked (no Content-Length): the limit is enforced while reading.
+    const chunked = new ReadableStream({
+      start(c) {
+        for (let i = 0; i < 20; i++) c.enqueue(new TextEncoder().encode('x'.repeat(8 * 1024)));
+        c.close();
+      },
+    });
+    const res = await fetch(`${gw.baseUrl}/responses`, { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: chunked, duplex: 'half' } as RequestInit);
+    await expectError(res, 413, 'request_too_large');
+    expect((await post(`${gw.baseUrl}/responses`, SEED)).status).toBe(200);
+  });
+});
+
+describe('routing', () => {
+  it('404 model_not_found when no plugin claims the model', async () => {
+    const error = await expectError(await post(`${gw.baseUrl}/responses`, { ...SEED, model: 'claude-9' }), 404, 'model_not_found', 'model');
+    expect(error.message).toContain('claude-9');
+  });
+
+  it('404 for an unknown path and 405 for a wrong method', async () => {
+    await expectError(await fetch(`${gw.baseUrl}/nothing-here`), 404, 'unknown_url');
+    const res = await fetch(`${gw.baseUrl}/responses`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
+    expect(res.headers.get('allow')).toBe('POST');
+    await expectError(res, 405, 'method_not_allowed');
+  });
+
+  it('names the missing provider key instead of calling the upstream', async () => {
+    const saved = process.env.OPENAI_API_KEY;
+    delete process.env.OPENAI_API_KEY;
+    const keyless = await createTestGateway({ plugins: [auth({ masterKey: MASTER_KEY }), openai({ baseUrl: `${mock.url}/v1` })] });
+    try {
+      const error = await expectError(await post(`${keyless.baseUrl}/responses`, SEED), 400, 'provider_not_configured');
+      expect(error.message).toContain('OPENAI_API_KEY');
+    } finally {
+      process.env.OPENAI_API_KEY = saved;
+      await keyless.close();
+    }
+  });
+});
+
+describe('slow and broken clients', () => {
+  it('times out a client that never finishes its headers, and keeps serving', async () => {
+    const slow = await createTestGateway({ server: { headersTimeoutMs: 300, requestTimeoutMs: 300 }, plugins: [auth({ masterKey: MASTER_KEY }), openai({ baseUrl: `${mock.url}/v1`, apiKey: UPSTREAM_KEY })] });
+    try {
+      const { port } = new URL(slow.url);
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write('POST /v1/responses HTTP/1.1\r\nHost: x\r\n'));
+        let data = '';
+        socket.on('data', (d) => (data += d));
+        socket.on('close', () => resolve(data));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      expect((await post(`${slow.baseUrl}/responses`, SEED)).status).toBe(200);
+    } finally {
+      await slow.close();
+    }
+  });
+});

@@ -1,0 +1,93 @@
+/** Small helpers shared by the end-to-end suites. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/codex/', import.meta.url));
+export const MASTER_KEY = 'test-master-key-0123';
+export const UPSTREAM_KEY = 'sk-upstream-secret-0123456789';
+
+export function post(url: string, body: unknown, init: { key?: string | null; headers?: Record<string, string>; signal?: AbortSignal } = {}) {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...init.headers };
+  if (init.key !== null) headers.authorization = `Bearer ${init.key ?? MASTER_KEY}`;
+  return fetch(url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body), signal: init.signal });
+}
+
+export const SEED = { model: 'gpt-4.1-mini', input: 'Reply with exactly ok', max_output_tokens: 16 };
+
+/** A raw upstream for byte-exact tests: answers every request with `handler`. */
+export async function startRawUpstream(handler: Parameters<typeof createServer>[1]): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** A port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export async function tempDir(prefix = 'aurora-test-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+export async function writeConfig(dir: string, source: string, name = 'aurora.config.ts'): Promise<string> {
+  const file = join(dir, name);
+  await writeFile(file, source);
+  return file;
+}
+
+export interface RunningCore {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Run `node core` (the built entry, as a user does) and wait until it listens. */
+export function startCore(args: string[], env: Record<string, string | undefined> = {}, cwd = ROOT): Promise<RunningCore> {
+  const child = spawn(process.execPath, [join(ROOT, 'core'), ...args], { cwd, env: { ...process.env, NODE_ENV: 'production', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const check = setInterval(() => {
+      const m = /Aurora listening on (http:\/\/[\d.:]+)/.exec(out);
+      if (m) {
+        clearInterval(check);
+        resolve({ child, url: m[1]!, output: () => out, exited });
+      }
+    }, 20);
+    void exited.then((code) => {
+      clearInterval(check);
+      reject(new Error(`node core exited with ${code} before listening:\n${out}`));
+    });
+  });
+}
+
+/** Run `node core` to completion (for startup failures and --check). */
+export function runCore(args: string[], env: Record<string, string | undefined> = {}, cwd = ROOT): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [join(ROOT, 'core'), ...args], { cwd, env: { ...process.env, NODE_ENV: 'production', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
+}

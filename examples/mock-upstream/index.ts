@@ -1,0 +1,17 @@
+// Public entry point of the emulated upstream (DeepSeek Chat + OpenAI Responses).
+export { startMockUpstream } from './server.ts';
+export type {
+  FaultReply,
+  FinishReason,
+  HttpReply,
+  MockReply,
+  MockToolCall,
+  MockTurn,
+  MockUpstream,
+  MockUpstreamOptions,
+  MockUsage,
+  RecordedRequest,
+  ReplyMatcher,
+  TurnReply,
+} from './types.ts';
+export { OK_TRIGGER } from './text.ts';

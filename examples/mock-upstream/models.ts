@@ -1,0 +1,18 @@
+import { MOCK_CREATED } from './ids.ts';
+
+// GET /v1/models and /models: the ids the gateway's default config and the Codex
+// fixtures use, in OpenAI's list shape.
+const MODELS = [
+  ['gpt-4.1-mini', 'openai'],
+  ['gpt-5.5', 'openai'],
+  ['deepseek-v4-pro', 'deepseek'],
+  ['deepseek-v4-flash', 'deepseek'],
+  ['deepseek-flash', 'deepseek'],
+] as const;
+
+export function modelList() {
+  return {
+    object: 'list',
+    data: MODELS.map(([id, owner]) => ({ id, object: 'model', created: MOCK_CREATED, owned_by: owner })),
+  };
+}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/codex/', import.meta.url));
+export const FIXTURES = fileURLToPath(new URL('./fixtures/codex/', import.meta.url));
 export const MASTER_KEY = 'test-master-key-0123';
 export const UPSTREAM_KEY = 'sk-upstream-secret-0123456789';
 

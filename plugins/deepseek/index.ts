@@ -1,0 +1,121 @@
+/**
+ * The deepseek plugin: serves DeepSeek models behind the gateway, and translates Codex's
+ * Responses API to DeepSeek's Chat Completions and back. Wiring only; the translation lives in
+ * request.ts, response.ts and stream.ts, the reasoning carrier in state.ts.
+ */
+import { compileModelPatterns } from 'aurora';
+import type { JsonObject, Plugin, Provider, RoutedContext, UpstreamRequest } from 'aurora';
+import { type DeepSeekOptions, deepseekOptionsSchema } from './options.ts';
+import { toChatRequest } from './request.ts';
+import { toResponsesResponse } from './response.ts';
+import { type ReasoningCarrier, createReasoningCarrier, defaultReasoningSecret } from './state.ts';
+import { createResponsesStreamTranslator } from './stream.ts';
+
+export type { DeepSeekOptions } from './options.ts';
+
+const DEFAULT_BASE_URL = 'https://api.deepseek.com';
+const DEFAULT_MODELS = ['deepseek-v4-pro', 'deepseek-v4-flash'];
+
+// The Chat fields DeepSeek documents; anything else a Chat client sends is dropped rather than risking a 400.
+const CHAT_FIELDS = new Set([
+  'model', 'messages', 'thinking', 'reasoning_effort', 'max_tokens', 'stream', 'stream_options', 'response_format',
+  'tools', 'tool_choice', 'stop', 'temperature', 'top_p', 'presence_penalty', 'frequency_penalty', 'logprobs', 'top_logprobs',
+]);
+
+interface State {
+  provider: Provider;
+  claims: (model: string) => boolean;
+  listed: string[];
+  carrier: ReasoningCarrier;
+}
+
+export default function deepseek(options: DeepSeekOptions = {}): Plugin {
+  const modelMap = options.modelMap ?? {};
+  let state: State | undefined;
+
+  const init = (): State => {
+    const apiKey = options.apiKey ?? (process.env.DEEPSEEK_API_KEY || undefined);
+    const provider: Provider = {
+      name: 'deepseek',
+      baseUrl: (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, ''),
+      apiKeyEnv: 'DEEPSEEK_API_KEY',
+    };
+    if (apiKey) provider.apiKey = apiKey;
+    if (options.headersTimeoutMs !== undefined) provider.headersTimeoutMs = options.headersTimeoutMs;
+    // A modelMap key is a name clients request, so it is claimed too (otherwise the map would do nothing
+    // unless each key were also repeated in `models`).
+    const names = [...(options.models ?? DEFAULT_MODELS), ...Object.keys(modelMap)];
+    state = {
+      provider,
+      claims: compileModelPatterns(names),
+      listed: [...new Set(names.filter((n) => !n.includes('*')))],
+      carrier: createReasoningCarrier(options.reasoningSecret ?? defaultReasoningSecret(apiKey)),
+    };
+    return state;
+  };
+
+  const ours = (ctx: RoutedContext) => state !== undefined && ctx.route.provider === state.provider;
+
+  return {
+    name: 'deepseek',
+    options,
+    optionsSchema: deepseekOptionsSchema,
+
+    setup(gateway) {
+      const s = init();
+      // Keep the key and the carrier secret out of logs, audit records and upstream echoes.
+      gateway.addSecret(s.provider.apiKey);
+      gateway.addSecret(options.reasoningSecret);
+    },
+
+    resolveModel(model, ctx) {
+      if (ctx.endpoint === 'models' || typeof model !== 'string') return undefined;
+      const s = state ?? init();
+      if (!s.claims(model)) return undefined;
+      return { provider: s.provider, model: modelMap[model] ?? model };
+    },
+
+    transformRequest(request: UpstreamRequest, ctx) {
+      if (!ours(ctx) || !request.body) return request;
+      const s = state!;
+      if (ctx.endpoint === 'responses') {
+        return { ...request, path: '/chat/completions', body: toChatRequest(request.body, { model: ctx.route.model, carrier: s.carrier }) };
+      }
+      if (ctx.endpoint === 'chat.completions') return { ...request, body: cleanChatBody(request.body, ctx.route.model) };
+      return request;
+    },
+
+    transformStream(stream, ctx) {
+      if (!ours(ctx) || ctx.endpoint !== 'responses') return stream;
+      const request = ctx.body ?? {};
+      return stream.pipeThrough(createResponsesStreamTranslator({ request, model: String(request.model ?? ctx.route.model), carrier: state!.carrier }));
+    },
+
+    transformResponse(response, ctx) {
+      if (ctx.endpoint === 'models') return addModels(response, (state ?? init()).listed);
+      if (!ours(ctx) || ctx.endpoint !== 'responses') return response;
+      const request = ctx.body ?? {};
+      return toResponsesResponse(response, { request, model: String(request.model ?? ctx.route.model), carrier: state!.carrier });
+    },
+  };
+}
+
+/** The model list is built by whichever provider answers /v1/models: add ours to it. */
+function addModels(response: JsonObject, names: string[]): JsonObject {
+  const data: JsonObject[] = Array.isArray(response.data) ? response.data : [];
+  const present = new Set(data.map((m) => m?.id));
+  for (const id of names) if (!present.has(id)) data.push({ id, object: 'model', created: 0, owned_by: 'deepseek' });
+  return { ...response, object: response.object ?? 'list', data };
+}
+
+/** A Chat client's body for DeepSeek: upstream model id, documented fields only, no `developer` role. */
+function cleanChatBody(body: JsonObject, model: string): JsonObject {
+  const out: JsonObject = {};
+  for (const key of Object.keys(body)) if (CHAT_FIELDS.has(key)) out[key] = body[key];
+  out.model = model;
+  if (out.max_tokens === undefined && typeof body.max_completion_tokens === 'number') out.max_tokens = body.max_completion_tokens;
+  if (Array.isArray(out.messages) && out.messages.some((m: JsonObject) => m?.role === 'developer')) {
+    out.messages = out.messages.map((m: JsonObject) => (m?.role === 'developer' ? { ...m, role: 'system' } : m));
+  }
+  return out;
+}

@@ -1,0 +1,128 @@
+/**
+ * The real Codex CLI (@openai/codex, a devDependency) through the gateway to the emulated DeepSeek,
+ * which enforces DeepSeek's rules (reasoning_content must come back on tool-call turns, no
+ * developer role…). No network, no real key: CODEX_HOME is a temp dir with an `aurora` provider.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestGateway, startMockUpstream, type MockUpstream, type TestGateway } from 'aurora/testing';
+import auth from 'aurora/plugins/auth';
+import deepseek from 'aurora/plugins/deepseek';
+import effort from 'aurora/plugins/effort';
+import type { JsonObject } from 'aurora';
+import { MASTER_KEY, ROOT } from './helpers.ts';
+
+const CODEX_BIN = join(ROOT, 'node_modules/.bin/codex');
+const PATCH = '*** Begin Patch\n*** Add File: hello.txt\n+hi\n*** End Patch\n';
+
+let mock: MockUpstream;
+let gw: TestGateway;
+let home: string;
+let work: string;
+
+beforeAll(async () => {
+  mock = await startMockUpstream({ apiKey: 'sk-deepseek-test-0123456789' });
+  gw = await createTestGateway({
+    plugins: [
+      auth({ masterKey: MASTER_KEY }),
+      // gpt-5.5 is in Codex's bundled catalog, so Codex offers it the custom apply_patch tool; here it is served by DeepSeek.
+      deepseek({ apiKey: 'sk-deepseek-test-0123456789', baseUrl: mock.url, models: ['deepseek-v4-pro'], modelMap: { 'gpt-5.5': 'deepseek-v4-pro' } }),
+      effort({ 'deepseek-*': { minimal: 'none', low: 'high', medium: 'high', high: 'high', xhigh: 'max' }, 'gpt-5.5': { none: 'none', minimal: 'none', low: 'high', medium: 'high', high: 'high', xhigh: 'max' } }),
+    ],
+  });
+  home = mkdtempSync(join(tmpdir(), 'aurora-codex-home-'));
+  work = mkdtempSync(join(tmpdir(), 'aurora-codex-work-'));
+  writeFileSync(join(home, 'config.toml'), [
+    'model = "deepseek-v4-pro"',
+    'model_provider = "aurora"',
+    '[model_providers.aurora]',
+    'name = "Aurora"',
+    `base_url = "${gw.baseUrl}"`,
+    'env_key = "AURORA_API_KEY"',
+    'wire_api = "responses"',
+    '',
+  ].join('\n'));
+});
+
+afterAll(async () => {
+  await gw?.close();
+  await mock?.close();
+  rmSync(home, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
+});
+
+function codex(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      CODEX_BIN,
+      ['exec', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', ...args],
+      { cwd: work, env: { ...process.env, CODEX_HOME: home, AURORA_API_KEY: MASTER_KEY }, timeout: 90_000 },
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as NodeJS.ErrnoException).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(); // `codex exec` otherwise waits for more input on stdin
+  });
+}
+
+async function run(args: string[]): Promise<string> {
+  const r = await codex(args);
+  expect(r.code, r.stderr.slice(-3000)).toBe(0);
+  return r.stdout;
+}
+
+const assistants = (body: JsonObject) => (body.messages as JsonObject[]).filter((m) => m.role === 'assistant');
+
+describe('codex exec through Aurora to DeepSeek', { timeout: 120_000 }, () => {
+  it('a plain turn answers ok', async () => {
+    const out = await run(['Reply with exactly ok']);
+    expect(out.trim()).toBe('ok');
+    const sent = mock.requests.at(-1)!;
+    expect(sent.path).toBe('/chat/completions');
+    expect(sent.headers.authorization).toBe('Bearer sk-deepseek-test-0123456789');
+    expect(sent.body.messages.some((m: JsonObject) => m.role === 'developer')).toBe(false);
+  });
+
+  it('runs the shell tool the model calls, then replays its reasoning on the follow-up', async () => {
+    mock.enqueue(
+      { reasoning: 'I will run two commands.', content: 'Running.', toolCalls: [{ name: 'exec_command', arguments: '{"cmd":"echo one"}' }, { name: 'exec_command', arguments: '{"cmd":"echo two"}' }] },
+      { reasoning: 'Both ran.', content: 'done one two' },
+    );
+    expect(await run(['Run echo one and echo two'])).toContain('done one two');
+    const followUp = mock.requests.at(-1)!.body;
+    // Codex ran both commands and sent their output back as tool messages, right after the calls.
+    const tools = (followUp.messages as JsonObject[]).filter((m) => m.role === 'tool');
+    expect(tools.map((m) => m.content).join('\n')).toMatch(/one[\s\S]*two/);
+    expect(assistants(followUp).at(-1)!.reasoning_content).toBe('I will run two commands.');
+  });
+
+  it('a resumed session (a new Codex process) still replays every earlier reasoning', async () => {
+    mock.enqueue({ reasoning: 'Third command.', toolCalls: [{ name: 'exec_command', arguments: '{"cmd":"echo three"}' }] }, { reasoning: '', content: 'three done' });
+    expect(await run(['resume', '--last', 'And echo three'])).toContain('three done');
+    const replayed = assistants(mock.requests.at(-1)!.body).map((m) => m.reasoning_content);
+    expect(replayed).toEqual(['I will run two commands.', 'Both ran.', 'Third command.']);
+  });
+
+  it('an apply_patch call creates the file on disk', async () => {
+    mock.enqueue({ reasoning: 'Create the file.', toolCalls: [{ name: 'apply_patch', arguments: JSON.stringify({ input: PATCH }) }] }, { reasoning: 'Created.', content: 'created hello.txt' });
+    expect(await run(['-m', 'gpt-5.5', 'Create hello.txt containing hi'])).toContain('created hello.txt');
+    expect(existsSync(join(work, 'hello.txt')) && readFileSync(join(work, 'hello.txt'), 'utf8')).toBe('hi\n');
+    const first = mock.requests.at(-2)!.body;
+    // The custom tool was offered to DeepSeek as a one-string function.
+    const tool = (first.tools as JsonObject[]).find((t) => t.function.name === 'apply_patch')!;
+    expect(tool.function.parameters.required).toEqual(['input']);
+  });
+
+  it('a stream that breaks mid-way is retried by Codex and the turn completes', async () => {
+    mock.enqueue({ fault: 'reset-after', events: 3, turn: { reasoning: 'abc def', content: 'partial answer' } }, { reasoning: 'retry', content: 'after retry' });
+    expect(await run(['Say something'])).toContain('after retry');
+  });
+
+  it('reasoning effort none disables thinking through the effort table', async () => {
+    mock.enqueue({ reasoning: '', toolCalls: [{ name: 'exec_command', arguments: '{"cmd":"echo four"}' }] }, { reasoning: '', content: 'four done' });
+    expect(await run(['-m', 'gpt-5.5', '-c', 'model_reasoning_effort="none"', 'echo four'])).toContain('four done');
+    expect(mock.requests.at(-1)!.body.thinking).toEqual({ type: 'disabled' });
+    expect(mock.pending()).toBe(0);
+  });
+});

@@ -12,7 +12,9 @@ export interface ErrorSpec {
 }
 
 export const ERRORS = {
+  AURORA_ERR_BAD_REQUEST: { status: 400, type: 'invalid_request_error', code: 'bad_request', message: 'The request could not be parsed as HTTP' },
   AURORA_ERR_BODY_TOO_LARGE: { status: 413, type: 'invalid_request_error', code: 'request_too_large', message: 'Request body exceeds the limit of %s bytes' },
+  AURORA_ERR_HEADERS_TOO_LARGE: { status: 431, type: 'invalid_request_error', code: 'headers_too_large', message: 'Request headers are too large' },
   AURORA_ERR_INTERNAL: { status: 500, type: 'server_error', code: 'internal_error', message: 'Internal error (request %s)' },
   AURORA_ERR_INVALID_API_KEY: { status: 401, type: 'invalid_request_error', code: 'invalid_api_key', message: 'Invalid or missing API key. Send it as "Authorization: Bearer <key>" or "x-api-key".' },
   AURORA_ERR_INVALID_BODY: { status: 400, type: 'invalid_request_error', code: 'invalid_body', message: '%s' },
@@ -29,6 +31,7 @@ export const ERRORS = {
   AURORA_ERR_REQUEST_TIMEOUT: { status: 408, type: 'invalid_request_error', code: 'request_timeout', message: 'The request body was not received in time' },
   AURORA_ERR_SHUTTING_DOWN: { status: 503, type: 'server_error', code: 'shutting_down', message: 'The gateway is shutting down; retry shortly' },
   AURORA_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'invalid_request_error', code: 'unsupported_media_type', message: 'Content-Type must be application/json, got %s' },
+  AURORA_ERR_UPSTREAM_IDLE: { status: 504, type: 'upstream_error', code: 'upstream_idle_timeout', message: 'Provider %s sent nothing for %s ms' },
   AURORA_ERR_UPSTREAM_INVALID: { status: 502, type: 'upstream_error', code: 'bad_upstream_response', message: 'Provider %s sent a response that could not be read: %s' },
   AURORA_ERR_UPSTREAM_STREAM: { status: 502, type: 'upstream_error', code: 'server_error', message: 'Provider %s stream failed: %s' },
   AURORA_ERR_UPSTREAM_TIMEOUT: { status: 504, type: 'upstream_error', code: 'upstream_timeout', message: 'Provider %s did not answer within %s ms' },

@@ -13,7 +13,7 @@ import { createHooks, type Hooks } from './hooks.ts';
 import { createLogger, type LogLevel, type Logger } from './logger.ts';
 import type { Exchange } from './pipeline.ts';
 import { checkPlugins, freezeHooks, sortPlugins, tapPlugins } from './plugins.ts';
-import { createRequestListener } from './server.ts';
+import { answerClientError, createRequestListener } from './server.ts';
 import type { GatewayServices, Plugin, PluginRoute } from './types.ts';
 
 export interface ServerOptions {
@@ -162,6 +162,7 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
         connectionsCheckingInterval: Math.min(1000, server.headersTimeoutMs),
         keepAliveTimeout: 65_000,
       }, handler);
+      http.on('clientError', answerClientError);
       let host = opts.host ?? server.host;
       if (loopbackOnly && !isLoopback(host)) {
         log.warn(`refusing to listen on ${host}: ${loopbackOnly}; listening on 127.0.0.1 only`);

@@ -13,6 +13,7 @@ export type { Logger, LogLevel } from './logger.ts';
 export { SseParser, createSseParserStream, createSseSerializerStream, formatSseEvent, jsonEvent, parseSseText } from './sse.ts';
 export { fetchUpstream, requireApiKey, upstreamError, upstreamUrl } from './upstream.ts';
 export { nodeRequestOf } from './server.ts';
+export { serializeBody } from './request-body.ts';
 export { matchModel, compileModelPatterns } from './patterns.ts';
 export { usageFromJson, usageFromSse } from './usage.ts';
 export type * from './types.ts';

@@ -9,9 +9,10 @@ import { GatewayError, errorBody } from './errors.ts';
 import { clientHeaders, upstreamHeaders } from './headers.ts';
 import type { Hooks } from './hooks.ts';
 import { redact } from './logger.ts';
-import { parseJsonBody } from './request-body.ts';
+import { parseJsonBody, rememberRawBody, serializeBody } from './request-body.ts';
+import { withRetries } from './retry.ts';
 import { createSseSerializerStream } from './sse.ts';
-import { createLazyEventStream, tapBytes } from './stream.ts';
+import { createLazyEventStream, idleTimeout, tapBytes } from './stream.ts';
 import { fetchUpstream, upstreamError, upstreamUrl } from './upstream.ts';
 import type { Endpoint, JsonObject, Route, RoutedContext, UpstreamRequest } from './types.ts';
 
@@ -50,6 +51,9 @@ const ENDPOINT_PATHS: Record<Endpoint, string> = {
 };
 
 // Used when nobody claims GET /v1/models: the list is then built by transformResponse taps alone.
+// Codex's own idle limit is 300 s; past that nobody is waiting for the stream any more.
+const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+
 const LOCAL_MODELS: Route = { provider: { name: 'aurora', baseUrl: 'aurora://local' }, model: '' };
 
 export async function runPipeline(
@@ -68,6 +72,7 @@ export async function runPipeline(
     const bytes = await readBody();
     exchange.requestBytes = bytes;
     ctx.body = parseJsonBody(bytes, ctx.headers.get('content-type') ?? undefined, ctx.endpoint);
+    rememberRawBody(ctx.body, bytes);
     ctx.stream = ctx.body.stream === true;
     model = ctx.body.model as string;
   }
@@ -87,10 +92,12 @@ export async function runPipeline(
   };
   if (hooks.transformRequest.isUsed()) request = await hooks.transformRequest.promise(request, routed);
 
-  const body = request.body === undefined ? undefined : JSON.stringify(request.body);
-  exchange.upstreamRequest = { url: upstreamUrl(route.provider, request.path), headers: request.headers, body };
+  if (services.capture) {
+    const body = request.body === undefined ? undefined : Buffer.from(serializeBody(request.body)).toString('utf8');
+    exchange.upstreamRequest = { url: upstreamUrl(route.provider, request.path), headers: request.headers, body };
+  }
   const forward = route.provider.forward ?? fetchUpstream;
-  const upstream = await forward(request, routed);
+  const upstream = await withRetries(route.provider.retry, ctx.signal, () => forward(request, routed));
   exchange.upstreamStatus = upstream.status;
   exchange.upstreamHeaders = upstream.headers;
 
@@ -100,13 +107,18 @@ export async function runPipeline(
   if (!upstream.body) return { status: upstream.status, headers, body: null };
 
   let source: ReadableStream<Uint8Array> = upstream.body;
+  const isStream = contentType.includes('text/event-stream');
+  if (isStream) {
+    const idleMs = route.provider.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    source = source.pipeThrough(idleTimeout(idleMs, ctx.signal, () => new GatewayError('AURORA_ERR_UPSTREAM_IDLE', { args: [route.provider.name, idleMs] })));
+  }
   const capture = services.capture;
   if (capture) {
     exchange.upstreamCapture = new BodyCapture(services.captureLimit);
     source = source.pipeThrough(tapBytes(exchange.upstreamCapture));
   }
 
-  if (contentType.includes('text/event-stream')) {
+  if (isStream) {
     headers['content-type'] = 'text/event-stream; charset=utf-8';
     headers['cache-control'] = 'no-cache';
     headers['x-accel-buffering'] = 'no';

@@ -86,3 +86,16 @@ function checkKnownFields(body: JsonObject, endpoint: Endpoint): void {
     throw new GatewayError('AURORA_ERR_INVALID_PARAM', { param: 'input', args: ['input must be a string or an array of items'] });
   }
 }
+
+// The client's bytes for a body no plugin replaced: forwarding them as they came saves a
+// JSON.stringify per request on the passthrough path.
+const rawBodies = new WeakMap<object, Uint8Array>();
+
+export function rememberRawBody(body: JsonObject, bytes: Uint8Array): void {
+  rawBodies.set(body, bytes);
+}
+
+/** The bytes to send upstream for `body`: the client's own when the body is the one it sent. */
+export function serializeBody(body: JsonObject): Uint8Array {
+  return rawBodies.get(body) ?? Buffer.from(JSON.stringify(body));
+}

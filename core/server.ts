@@ -230,3 +230,16 @@ async function servePluginRoute(route: PluginRoute, ctx: MutableContext, req: In
     res.end(JSON.stringify(error.toJSON()));
   }
 }
+
+/**
+ * Errors node:http raises before a request exists (header flood, slow headers, garbage): answered
+ * in the OpenAI shape too, instead of node's bare status line, then the socket is closed.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+  const id = err.code === 'HPE_HEADER_OVERFLOW' ? 'AURORA_ERR_HEADERS_TOO_LARGE' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'AURORA_ERR_REQUEST_TIMEOUT' : 'AURORA_ERR_BAD_REQUEST';
+  const error = new GatewayError(id);
+  const body = JSON.stringify(error.toJSON());
+  const reason = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }[error.status] ?? 'Error';
+  socket.end(`HTTP/1.1 ${error.status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+}

@@ -27,8 +27,19 @@ export interface Provider {
   apiKeyEnv?: string;
   /** Abort with 504 when the upstream has not sent response headers within this time. */
   headersTimeoutMs?: number;
+  /** End a stream with `response.failed` when the upstream sends nothing for this long (ms). Default 300000. */
+  idleTimeoutMs?: number;
+  /** Retry failures that happen before any response byte (unreachable, 502/503/504). Default: no retries. */
+  retry?: RetryPolicy;
   /** Send the request yourself (e.g. through http-proxy-3). Must honour `ctx.signal`. */
   forward?: (request: UpstreamRequest, ctx: RoutedContext) => Promise<Response>;
+}
+
+export interface RetryPolicy {
+  /** Extra attempts after the first. */
+  attempts: number;
+  /** First backoff (ms), doubled each attempt, with jitter. Default 250. */
+  baseDelayMs?: number;
 }
 
 /** The answer of `resolveModel`: which provider serves the request, under which model name. */
@@ -186,4 +197,13 @@ export interface Plugin extends PluginHooks {
   setup?: (gateway: GatewayServices) => void | Promise<void>;
   /** Undo `setup`: flush, close, clear timers. */
   close?: () => void | Promise<void>;
+  /** Subcommands of `node core` (e.g. `node core keys create …`), run with the config loaded and no server. */
+  commands?: Record<string, PluginCommand>;
+}
+
+export interface PluginCommand {
+  /** One line for `node core --help`. */
+  description: string;
+  /** `args` are the words after the command name; resolve to the exit code. Print results on stdout. */
+  run(args: string[]): number | Promise<number>;
 }

@@ -3,6 +3,7 @@
  * bound on the wait for response headers. Failures become GatewayErrors a client can act on.
  */
 import { GatewayError } from './errors.ts';
+import { serializeBody } from './request-body.ts';
 import type { Provider, RoutedContext, UpstreamRequest } from './types.ts';
 
 export const DEFAULT_HEADERS_TIMEOUT_MS = 300_000;
@@ -35,12 +36,12 @@ export async function fetchUpstream(request: UpstreamRequest, ctx: RoutedContext
     controller.abort();
   }, timeoutMs);
   try {
-    const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+    const body = request.body === undefined ? undefined : serializeBody(request.body);
     if (body !== undefined) headers.set('content-type', 'application/json');
     const response = await fetch(upstreamUrl(provider, request.path), {
       method: request.method,
       headers,
-      body,
+      body: body as BodyInit | undefined,
       signal: controller.signal,
     });
     // Headers arrived; from here the body may take as long as it takes (idle limits are the reader's).

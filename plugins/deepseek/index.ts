@@ -42,6 +42,8 @@ export default function deepseek(options: DeepSeekOptions = {}): Plugin {
     };
     if (apiKey) provider.apiKey = apiKey;
     if (options.headersTimeoutMs !== undefined) provider.headersTimeoutMs = options.headersTimeoutMs;
+    if (options.idleTimeoutMs !== undefined) provider.idleTimeoutMs = options.idleTimeoutMs;
+    if (options.retry !== undefined) provider.retry = options.retry;
     // A modelMap key is a name clients request, so it is claimed too (otherwise the map would do nothing
     // unless each key were also repeated in `models`).
     const names = [...(options.models ?? DEFAULT_MODELS), ...Object.keys(modelMap)];

@@ -24,6 +24,10 @@ export interface DeepSeekOptions {
   reasoningSecret?: string;
   /** Abort with 504 when DeepSeek has not sent response headers within this many milliseconds. */
   headersTimeoutMs?: number;
+  /** End a stream with response.failed when DeepSeek sends nothing for this long (ms). Default 300000. */
+  idleTimeoutMs?: number;
+  /** Retry failures before any response byte (unreachable, timeout, 502/503/504). Default: none. */
+  retry?: { attempts: number; baseDelayMs?: number };
 }
 
 /** JSON Schema (draft-07) the core validates `options` against at startup. */
@@ -38,5 +42,12 @@ export const deepseekOptionsSchema = {
     modelMap: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
     reasoningSecret: { type: 'string', minLength: 1 },
     headersTimeoutMs: { type: 'integer', minimum: 1 },
+    idleTimeoutMs: { type: 'integer', minimum: 1 },
+    retry: {
+      type: 'object',
+      properties: { attempts: { type: 'integer', minimum: 0, maximum: 10 }, baseDelayMs: { type: 'integer', minimum: 1 } },
+      required: ['attempts'],
+      additionalProperties: false,
+    },
   },
 } as const;

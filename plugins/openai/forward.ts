@@ -7,7 +7,7 @@ import { Agent as HttpAgent, type ClientRequest, type IncomingMessage } from 'no
 import { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
 import { ProxyServer } from 'http-proxy-3';
-import { GatewayError, fetchUpstream, nodeRequestOf, requireApiKey, upstreamError, upstreamUrl, type RoutedContext, type UpstreamRequest } from 'aurora';
+import { GatewayError, fetchUpstream, nodeRequestOf, requireApiKey, serializeBody, upstreamError, upstreamUrl, type RoutedContext, type UpstreamRequest } from 'aurora';
 
 export const DEFAULT_HEADERS_TIMEOUT_MS = 300_000;
 
@@ -36,7 +36,7 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
     const { provider } = ctx.route;
     const key = requireApiKey(provider);
     const target = upstreamUrl(provider, request.path);
-    const body = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
+    const body = request.body === undefined ? undefined : serializeBody(request.body);
     const timeoutMs = provider.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
     const outgoing = new Headers(request.headers);
     outgoing.set('authorization', `Bearer ${key}`);

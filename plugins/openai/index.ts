@@ -31,6 +31,8 @@ export default function openai(options: OpenAIOptions = {}): Plugin {
         apiKey,
         apiKeyEnv,
         headersTimeoutMs: options.headersTimeoutMs,
+        idleTimeoutMs: options.idleTimeoutMs,
+        retry: options.retry,
         forward: (request, ctx) => forwarder!.forward(request, ctx),
       };
       if (!catchAll) claims = compileModelPatterns(options.models!);

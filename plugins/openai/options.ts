@@ -11,9 +11,20 @@ export interface OpenAIOptions {
   models?: string[];
   /** Give up with 504 when the upstream has not sent headers after this long (ms). Default 300000. */
   headersTimeoutMs?: number;
+  /** End a stream with response.failed when the upstream sends nothing for this long (ms). Default 300000. */
+  idleTimeoutMs?: number;
+  /** Retry failures before any response byte (unreachable, timeout, 502/503/504). Default: none. */
+  retry?: { attempts: number; baseDelayMs?: number };
   /** Open connections kept to the upstream for reuse. Default 256. */
   maxSockets?: number;
 }
+
+export const retrySchema = {
+  type: 'object',
+  properties: { attempts: { type: 'integer', minimum: 0, maximum: 10 }, baseDelayMs: { type: 'integer', minimum: 1 } },
+  required: ['attempts'],
+  additionalProperties: false,
+};
 
 export const openaiOptionsSchema = {
   type: 'object',
@@ -25,6 +36,8 @@ export const openaiOptionsSchema = {
     models: { type: 'array', items: { type: 'string', minLength: 1 } },
     headersTimeoutMs: { type: 'integer', minimum: 1 },
     maxSockets: { type: 'integer', minimum: 1 },
+    idleTimeoutMs: { type: 'integer', minimum: 1 },
+    retry: retrySchema,
   },
   additionalProperties: false,
 };

@@ -1,0 +1,49 @@
+/**
+ * Retrying an upstream call that failed before any response byte: the client has seen nothing,
+ * so trying again is invisible to it. Only failures that say "try elsewhere/later" are retried.
+ */
+import { GatewayError } from './errors.ts';
+import type { RetryPolicy } from './types.ts';
+
+const RETRY_STATUSES = new Set([502, 503, 504]);
+
+export async function withRetries(policy: RetryPolicy | undefined, signal: AbortSignal, call: () => Promise<Response>): Promise<Response> {
+  const attempts = policy?.attempts ?? 0;
+  for (let attempt = 0; ; attempt++) {
+    let response: Response | undefined;
+    let error: unknown;
+    try {
+      response = await call();
+    } catch (err) {
+      error = err;
+    }
+    const retryable = response ? RETRY_STATUSES.has(response.status) : isRetryableError(error);
+    if (!retryable || attempt >= attempts || signal.aborted) {
+      if (response) return response;
+      throw error;
+    }
+    await response?.body?.cancel().catch(() => {});
+    await sleep(backoff(policy!, attempt), signal);
+  }
+}
+
+function isRetryableError(err: unknown): boolean {
+  return GatewayError.is(err) && (err.id === 'AURORA_ERR_UPSTREAM_UNREACHABLE' || err.id === 'AURORA_ERR_UPSTREAM_TIMEOUT');
+}
+
+function backoff(policy: RetryPolicy, attempt: number): number {
+  const base = (policy.baseDelayMs ?? 250) * 2 ** attempt;
+  return base / 2 + Math.random() * (base / 2);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,7 +1,6 @@
 /** Builds the AuditRecord handed to `onAudit` from what the request left behind. */
 import { captureText } from './capture.ts';
 import type { MutableContext } from './context.ts';
-import type { GatewayError } from './errors.ts';
 import { redactHeaders } from './headers.ts';
 import { redact } from './logger.ts';
 import type { Exchange } from './pipeline.ts';
@@ -13,7 +12,7 @@ export interface Finished {
   headers: Record<string, string>;
   ttfbMs: number | null;
   outcome: Outcome;
-  error: GatewayError | undefined;
+  error: { code: string; message: string } | undefined;
   /** The error body sent, when the gateway answered by itself. */
   errorText?: string;
 }

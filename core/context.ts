@@ -5,7 +5,7 @@ import type { Endpoint, JsonObject, Principal, RequestContext, Route } from './t
 
 /** The core's writable view of a context; plugins see the readonly `RequestContext`. */
 export interface MutableContext extends RequestContext {
-  endpoint: Endpoint;
+  endpoint: Endpoint | null;
   body: JsonObject | undefined;
   stream: boolean;
   principal: Principal | undefined;
@@ -18,7 +18,7 @@ export function createContext(init: {
   headers: Headers;
   signal: AbortSignal;
   log: Logger;
-  endpoint: Endpoint;
+  endpoint: Endpoint | null;
   id?: string;
 }): MutableContext {
   const id = init.id ?? `req_${randomUUID().replaceAll('-', '')}`;

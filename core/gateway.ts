@@ -3,7 +3,7 @@
  * three ways in: `handler` (node:http listener), `listen()` (a real port) and `request()` (in
  * process, like Fastify's inject). `close()` drains in-flight requests and pending audits.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inject } from 'light-my-request';
 import { buildAuditRecord, type Finished } from './audit-record.ts';
@@ -13,8 +13,9 @@ import { createHooks, type Hooks } from './hooks.ts';
 import { createLogger, type LogLevel, type Logger } from './logger.ts';
 import type { Exchange } from './pipeline.ts';
 import { checkPlugins, freezeHooks, sortPlugins, tapPlugins } from './plugins.ts';
-import { answerClientError, createRequestListener } from './server.ts';
-import type { GatewayServices, Plugin, PluginRoute } from './types.ts';
+import { createHttpServer, createRequestListener } from './server.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import type { GatewayServices, Plugin, PluginDescription, PluginRoute } from './types.ts';
 
 export interface ServerOptions {
   /** Interface to bind. Default 127.0.0.1; binding elsewhere needs AURORA_MASTER_KEY (see the auth plugin). */
@@ -29,10 +30,16 @@ export interface ServerOptions {
   requestTimeoutMs?: number;
   /** How long a graceful stop waits for in-flight requests before closing them (ms). Default 30 s. */
   shutdownTimeoutMs?: number;
+  /** Serve Prometheus metrics at GET /metrics. Default true. */
+  metrics?: boolean;
+  /** Processes sharing the port (node:cluster), for more than one core. Default 1. */
+  workers?: number;
 }
 
 export interface AuroraConfig {
   server?: ServerOptions;
+  /** Rebuild the config when it (or a file it imports) changes, and swap the pipeline without dropping requests. */
+  watch?: boolean;
   log?: { level?: LogLevel };
   plugins?: Plugin[];
 }
@@ -57,6 +64,11 @@ export interface Gateway {
   close(): Promise<void>;
   /** Strings that must never leave the gateway (keys); plugins add theirs in setup. */
   readonly secrets: ReadonlySet<string>;
+  /** Why the gateway must stay on loopback (no master key), if it must. */
+  readonly loopbackOnly: string | undefined;
+  readonly metrics: Metrics | undefined;
+  /** What each plugin says it serves (providers, model patterns, auth), for the banner and --check. */
+  describe(): Array<{ plugin: string } & PluginDescription>;
 }
 
 export const SERVER_DEFAULTS: Required<ServerOptions> = {
@@ -66,6 +78,8 @@ export const SERVER_DEFAULTS: Required<ServerOptions> = {
   headersTimeoutMs: 30_000,
   requestTimeoutMs: 120_000,
   shutdownTimeoutMs: 30_000,
+  metrics: true,
+  workers: 1,
 };
 
 export async function createGateway(config: AuroraConfig = {}, options: GatewayOptions = {}): Promise<Gateway> {
@@ -86,8 +100,10 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
   let closing = false;
   let idle: (() => void) | undefined;
 
+  const closingController = new AbortController();
   const services: GatewayServices = {
     log,
+    closing: closingController.signal,
     addRoute: (route) => void routes.push(route),
     captureBodies: (maxBytes) => void (captureLimit = Math.max(captureLimit, maxBytes)),
     addSecret: (value) => void (value && secrets.add(value)),
@@ -107,12 +123,25 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
   }
   freezeHooks(hooks);
 
-  const audit = (ctx: MutableContext, exchange: Exchange, finished: Finished) => {
-    log.debug('request', { requestId: ctx.id, path: ctx.path, status: finished.status, outcome: finished.outcome, ms: Math.round(performance.now() - ctx.startedAt) });
-    if (!hooks.onAudit.isUsed()) return;
+  const metrics = server.metrics ? createMetrics() : undefined;
+  const audited = hooks.onAudit.isUsed();
+  const finish = (ctx: MutableContext, exchange: Exchange, finished: Finished) => {
+    ctx.log.info('request', {
+      method: ctx.method,
+      path: ctx.path,
+      status: finished.status,
+      outcome: finished.outcome,
+      ms: Math.round(performance.now() - ctx.startedAt),
+      model: ctx.body?.model,
+      provider: ctx.route?.provider.name,
+      principal: ctx.principal?.id,
+    });
+    if (!audited && !metrics) return;
     const perRequest = [...secrets, ...presentedKeys(ctx.headers)];
     if (ctx.route?.provider.apiKey) perRequest.push(ctx.route.provider.apiKey);
     const record = buildAuditRecord(ctx, exchange, finished, captureLimit, perRequest);
+    metrics?.observe(record);
+    if (!audited) return;
     const pending = hooks.onAudit.promise(record).catch((err) => {
       log.error('onAudit handler failed', { plugin: (err as { plugin?: string })?.plugin, requestId: ctx.id, err });
     });
@@ -122,18 +151,19 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
 
   const listener = createRequestListener({
     hooks,
+    metrics,
     log,
     routes,
     bodyLimit: server.bodyLimit,
-    get capture() {
-      return hooks.onAudit.isUsed();
-    },
+    // Usage (for the audit and token metrics) is read from a copy of what the client received.
+    capture: audited || metrics !== undefined,
     get captureLimit() {
       return captureLimit;
     },
     secrets: () => secrets,
     isClosing: () => closing,
-    finish: audit,
+    closing: closingController.signal,
+    finish,
   });
   const handler: Gateway['handler'] = (req, res) => {
     inFlight++;
@@ -153,16 +183,14 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
     server,
     handler,
     secrets,
+    metrics,
+    get loopbackOnly() {
+      return loopbackOnly;
+    },
+    describe: () => plugins.map((p) => ({ plugin: p.name, ...p.describe?.() })),
     async listen(opts = {}) {
       if (http) throw new Error('gateway is already listening');
-      http = createServer({
-        headersTimeout: server.headersTimeoutMs,
-        requestTimeout: server.requestTimeoutMs,
-        // Node checks those timeouts only this often (default 30 s): check often enough to honour them.
-        connectionsCheckingInterval: Math.min(1000, server.headersTimeoutMs),
-        keepAliveTimeout: 65_000,
-      }, handler);
-      http.on('clientError', answerClientError);
+      http = createHttpServer(handler, { headersTimeoutMs: server.headersTimeoutMs, requestTimeoutMs: server.requestTimeoutMs });
       let host = opts.host ?? server.host;
       if (loopbackOnly && !isLoopback(host)) {
         log.warn(`refusing to listen on ${host}: ${loopbackOnly}; listening on 127.0.0.1 only`);
@@ -193,17 +221,17 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
     close() {
       closed ??= (async () => {
         closing = true;
-        if (http) {
-          const stopped = new Promise<void>((resolve) => http!.close(() => resolve()));
-          http.closeIdleConnections();
-          if (inFlight > 0) {
-            const drained = new Promise<void>((resolve) => (idle = resolve));
-            const timeout = new Promise<void>((resolve) => setTimeout(resolve, server.shutdownTimeoutMs).unref());
-            await Promise.race([drained, timeout]);
-          }
-          http.closeAllConnections();
-          await stopped;
+        closingController.abort();
+        const stopped = http ? new Promise<void>((resolve) => http!.close(() => resolve())) : undefined;
+        http?.closeIdleConnections();
+        // Also when another server owns the socket (--watch swaps): the old pipeline drains first.
+        if (inFlight > 0) {
+          const drained = new Promise<void>((resolve) => (idle = resolve));
+          const timeout = new Promise<void>((resolve) => setTimeout(resolve, server.shutdownTimeoutMs).unref());
+          await Promise.race([drained, timeout]);
         }
+        http?.closeAllConnections();
+        await stopped;
         await Promise.allSettled([...pendingAudits]);
         await closePlugins([...plugins].reverse(), log);
       })();
@@ -223,7 +251,7 @@ async function closePlugins(plugins: readonly Plugin[], log: Logger) {
   }
 }
 
-function isLoopback(host: string): boolean {
+export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 

@@ -34,4 +34,4 @@ const hooksMatchTypes: Same<keyof Hooks, HookName> & Same<(typeof HOOK_NAMES)[nu
 void hooksMatchTypes;
 
 /** Keys a plugin object may carry besides hooks. */
-export const PLUGIN_KEYS = new Set<string>(['name', 'enforce', 'options', 'optionsSchema', 'setup', 'close', 'commands', ...HOOK_NAMES]);
+export const PLUGIN_KEYS = new Set<string>(['name', 'enforce', 'options', 'optionsSchema', 'setup', 'close', 'commands', 'describe', ...HOOK_NAMES]);

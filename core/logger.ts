@@ -1,7 +1,11 @@
 /**
- * A minimal structured logger: one JSON object per line on stderr. Call sites pass fields, never
- * bodies or headers; `redact` guards against a secret slipping in through an error message.
+ * Structured logs through pino: JSON lines on stderr (pretty on a TTY). Call sites pass fields,
+ * never bodies or headers, and every line is scrubbed of known secrets before it is written, so a
+ * key that slips in through an error message still never reaches a log.
  */
+import { pino, type DestinationStream } from 'pino';
+import pretty from 'pino-pretty';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export type LogFields = Record<string, unknown>;
 
@@ -13,31 +17,44 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
-
 export interface LoggerOptions {
   level?: LogLevel;
-  /** Where lines go; default stderr. Tests pass their own sink. */
+  /** Where lines go (one JSON line per call); default stderr. Tests pass their own sink. */
   write?: (line: string) => void;
+  /** Human-readable output; default: when stderr is a TTY and no sink is given. */
+  pretty?: boolean;
   /** Strings that must never appear in a log line (provider keys, master key). */
   secrets?: () => Iterable<string>;
 }
 
-export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
-  const min = RANK[options.level ?? 'info'];
-  const write = options.write ?? ((line: string) => process.stderr.write(line));
-  const emit = (level: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
-    if (RANK[level] < min) return;
-    let line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...bound, ...fields }, errorReplacer);
-    if (options.secrets) line = redact(line, options.secrets());
-    write(line + '\n');
-  };
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const secrets = options.secrets;
+  const destination: DestinationStream = options.write
+    ? { write: options.write }
+    : (options.pretty ?? process.stderr.isTTY)
+      ? pretty({ destination: 2, sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+      : pino.destination({ dest: 2, sync: false });
+  const logger = pino(
+    {
+      level: options.level ?? 'info',
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: pino.stdSerializers.err },
+      ...(secrets ? { hooks: { streamWrite: (line: string) => redact(line, secrets()) } } : {}),
+    },
+    destination,
+  );
+  return wrap(logger);
+}
+
+function wrap(logger: pino.Logger): Logger {
   return {
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-    child: (fields) => createLogger(options, { ...bound, ...fields }),
+    debug: (msg, fields) => logger.debug(fields ?? {}, msg),
+    info: (msg, fields) => logger.info(fields ?? {}, msg),
+    warn: (msg, fields) => logger.warn(fields ?? {}, msg),
+    error: (msg, fields) => logger.error(fields ?? {}, msg),
+    child: (fields) => wrap(logger.child(fields)),
   };
 }
 
@@ -47,16 +64,4 @@ export function redact(text: string, secrets: Iterable<string>): string {
     if (secret && secret.length >= 8 && text.includes(secret)) text = text.split(secret).join('[redacted]');
   }
   return text;
-}
-
-// Error objects stringify to {} by default; keep what helps debugging.
-function errorReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error) {
-    const out: Record<string, unknown> = { name: value.name, message: value.message, stack: value.stack };
-    const code = (value as { code?: unknown }).code;
-    if (code !== undefined) out.code = code;
-    if (value.cause !== undefined) out.cause = value.cause;
-    return out;
-  }
-  return value;
 }

@@ -6,7 +6,12 @@
 import { parseArgs } from 'node:util';
 import { findConfigFile, loadConfig } from './config/load.ts';
 import { createValidator } from './config/validate.ts';
-import { createGateway, type Gateway } from './gateway.ts';
+import cluster from 'node:cluster';
+import type { AddressInfo } from 'node:net';
+import { watchConfig } from './config/watch.ts';
+import { createGateway, isLoopback, type AuroraConfig, type Gateway } from './gateway.ts';
+import type { Logger } from './logger.ts';
+import { createHttpServer } from './server.ts';
 import { StartupError } from './errors.ts';
 import type { Plugin } from './types.ts';
 
@@ -16,7 +21,9 @@ Options:
   --config <file>   config file (default: aurora.config.ts in the current folder, or $AURORA_CONFIG)
   --host <host>     override server.host
   --port <port>     override server.port
-  --check           validate the config, print what it resolves to, and exit
+  --check           validate the config, print the providers, model routes and plugins it resolves to, and exit
+  --watch           rebuild the config when it or a file it imports changes; swap without dropping requests
+  --workers <n>     run n processes sharing the port (node:cluster)
   <command> …       run a plugin's command (e.g. \`node core keys create --name alice\`)
   -h, --help        show this help
 `;
@@ -34,6 +41,8 @@ async function main(): Promise<number> {
         host: { type: 'string' },
         port: { type: 'string' },
         check: { type: 'boolean' },
+        watch: { type: 'boolean' },
+        workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -49,7 +58,7 @@ async function main(): Promise<number> {
   }
 
   const file = findConfigFile(options.config ?? process.env.AURORA_CONFIG);
-  const { config } = await loadConfig(file);
+  const { config, dependencies } = await loadConfig(file);
   createValidator()(config, file);
   if (positionals.length > 0) return runCommand(config.plugins ?? [], positionals, file);
   if (options.port !== undefined) {
@@ -59,21 +68,108 @@ async function main(): Promise<number> {
   }
   if (options.host) config.server = { ...config.server, host: options.host };
 
+  if (options.watch) config.watch = true;
+  if (options.workers !== undefined) {
+    const workers = Number(options.workers);
+    if (!Number.isInteger(workers) || workers < 1) throw new StartupError('AURORA_ERR_CONFIG_INVALID', `--workers must be a positive integer, got "${options.workers}"`);
+    config.server = { ...config.server, workers };
+  }
+
   if (options.check) {
-    const names = (config.plugins ?? []).map((p) => p.name);
-    process.stdout.write(`${file}: OK\nplugins: ${names.join(', ') || '(none)'}\nserver: ${JSON.stringify({ host: '127.0.0.1', port: 8080, ...config.server })}\n`);
+    // Run setup (without listening) so each plugin can say what it resolved to.
+    const gateway = await createGateway({ ...config, log: { level: 'warn' } });
+    process.stdout.write(`${file}: OK\n${describeGateway(gateway, '(checked, not started)')}`);
+    await gateway.close();
     return 0;
   }
 
-  const gateway = await createGateway(config);
-  const { url } = await gateway.listen();
-  printBanner(gateway, url, file);
-  await untilSignal(gateway);
+  const workers = config.server?.workers ?? 1;
+  if (workers > 1 && cluster.isPrimary) return runPrimary(workers);
+  return serve(file, config, dependencies);
+}
+
+/** Listen with the config's gateway; with `watch`, rebuild and swap it when the config changes. */
+async function serve(file: string, config: AuroraConfig, dependencies: string[]): Promise<number> {
+  let current = await createGateway(config);
+  const options = current.server;
+  const http = createHttpServer((req, res) => current.handler(req, res), options);
+  let host = options.host;
+  if (current.loopbackOnly && !isLoopback(host)) {
+    current.log.warn(`refusing to listen on ${host}: ${current.loopbackOnly}; listening on 127.0.0.1 only`);
+    host = '127.0.0.1';
+  }
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port, host, () => resolve());
+  });
+  const { port } = http.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  current.log.info(`Aurora listening on ${url}`, { pid: process.pid, config: file });
+  process.stderr.write(describeGateway(current, url));
+
+  const stopWatching = config.watch ? watchConfig(file, dependencies, current.log, async (next) => {
+    const replacement = await createGateway(next);
+    const previous = current;
+    current = replacement;
+    replacement.log.info('config reloaded: new requests use the new pipeline', { config: file, plugins: replacement.plugins.map((p) => p.name) });
+    await previous.close(); // drains the old pipeline's in-flight requests, then closes its plugins
+  }) : undefined;
+
+  await untilSignal(current.log, async () => {
+    stopWatching?.();
+    const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+    http.closeIdleConnections();
+    await current.close();
+    http.closeAllConnections();
+    await stopped;
+  }, () => current.server.shutdownTimeoutMs);
+  // A worker's IPC channel to the primary keeps it alive: let go of it so the process can end.
+  if (cluster.isWorker) cluster.worker?.disconnect();
   return 0;
 }
 
+/** `--workers N`: N processes share the port through node:cluster; signals are passed on. */
+function runPrimary(workers: number): Promise<number> {
+  return new Promise(() => {
+    let alive = workers;
+    let failed = false;
+    let stopping = false;
+    for (let i = 0; i < workers; i++) cluster.fork();
+    cluster.on('exit', (worker, code) => {
+      if (code !== 0) failed = true;
+      if (!stopping && code !== 0) {
+        process.stderr.write(`aurora: worker ${worker.process.pid} exited with ${code}; stopping the others\n`);
+        stop('SIGTERM');
+      }
+      // The primary holds esbuild's service from loading the config: exit explicitly once the workers are gone.
+      if (--alive === 0) process.exit(failed ? 1 : 0);
+    });
+    const stop = (signal: NodeJS.Signals) => {
+      stopping = true;
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+/** The startup banner: address, plugins, providers with their model patterns, whether auth is on. */
+function describeGateway(gateway: Gateway, url: string): string {
+  const lines = [`Aurora ${url}`, `  plugins:   ${gateway.plugins.map((p) => p.name).join(', ') || '(none)'}`];
+  const described = gateway.describe();
+  for (const { providers = [] } of described) {
+    for (const p of providers) {
+      lines.push(`  provider:  ${p.name} → ${p.baseUrl}  models: ${p.models.join(', ')}${p.keySet ? '' : '  (NO API KEY SET)'}`);
+    }
+  }
+  for (const { notes = [] } of described) for (const note of notes) lines.push(`  ${note}`);
+  if (!gateway.hooks.onAuth.isUsed()) lines.push('  auth: no plugin answers onAuth — every request gets 401; add auth() to plugins');
+  if (url.startsWith('http')) lines.push(`  endpoints: ${url}/v1/responses  ${url}/v1/chat/completions  ${url}/v1/models  ${url}/health${gateway.metrics ? `  ${url}/metrics` : ''}`);
+  return `${lines.join('\n')}\n`;
+}
+
 function findCommandStart(argv: string[]): number {
-  const takesValue = new Set(['--config', '--host', '--port']);
+  const takesValue = new Set(['--config', '--host', '--port', '--workers']);
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i]!;
     if (takesValue.has(word)) i++;
@@ -95,34 +191,29 @@ async function runCommand(plugins: Plugin[], words: string[], file: string): Pro
   return found.command.run(rest);
 }
 
-function printBanner(gateway: Gateway, url: string, file: string) {
-  gateway.log.info(`Aurora listening on ${url}`, {
-    config: file,
-    plugins: gateway.plugins.map((p) => p.name),
-    endpoints: [`${url}/v1/responses`, `${url}/v1/chat/completions`, `${url}/v1/models`, `${url}/health`],
-  });
-}
-
-function untilSignal(gateway: Gateway): Promise<void> {
+function untilSignal(log: Logger, stop: () => Promise<void>, timeoutMs: () => number): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
-    const stop = (signal: string) => {
+    const onSignal = (signal: string) => {
       if (stopping) {
-        gateway.log.warn(`${signal} again: exiting now`);
+        log.warn(`${signal} again: exiting now`);
         process.exit(1);
       }
       stopping = true;
-      gateway.log.info(`${signal}: finishing in-flight requests, then stopping`, { timeoutMs: gateway.server.shutdownTimeoutMs });
-      gateway.close().then(() => {
-        gateway.log.info('stopped');
-        resolve();
-      }, (err) => {
-        gateway.log.error('error while stopping', { err });
-        resolve();
-      });
+      log.info(`${signal}: finishing in-flight requests, then stopping`, { timeoutMs: timeoutMs() });
+      stop().then(
+        () => {
+          log.info('stopped');
+          resolve();
+        },
+        (err) => {
+          log.error('error while stopping', { err });
+          resolve();
+        },
+      );
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
   });
 }
 

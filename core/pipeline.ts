@@ -12,7 +12,7 @@ import { redact } from './logger.ts';
 import { parseJsonBody, rememberRawBody, serializeBody } from './request-body.ts';
 import { withRetries } from './retry.ts';
 import { createSseSerializerStream } from './sse.ts';
-import { createLazyEventStream, idleTimeout, tapBytes } from './stream.ts';
+import { createLazyEventStream, idleTimeout } from './stream.ts';
 import { fetchUpstream, upstreamError, upstreamUrl } from './upstream.ts';
 import type { Endpoint, JsonObject, Route, RoutedContext, UpstreamRequest } from './types.ts';
 
@@ -20,6 +20,8 @@ export interface Reply {
   status: number;
   headers: Record<string, string>;
   body: string | Uint8Array | ReadableStream<Uint8Array> | null;
+  /** The writer copies each streamed chunk here as it sends it. */
+  capture?: BodyCapture;
 }
 
 /** What the audit record is built from, filled in as the request goes. */
@@ -31,12 +33,13 @@ export interface Exchange {
   /** The upstream body as received, when it differs from what the client got. */
   upstreamCapture?: BodyCapture;
   clientCapture?: BodyCapture;
-  error?: GatewayError;
+  /** What went wrong, for the audit record (an upstream's own error included). */
+  error?: { code: string; message: string };
 }
 
 export interface PipelineServices {
   hooks: Hooks;
-  /** Copy bodies for onAudit (true when anyone listens: usage is read from the copy). */
+  /** Copy what the client receives (usage for the audit and metrics is read from the copy). */
   capture: boolean;
   /** Bytes of each body's head to keep for the trail; 0 keeps only the tail that usage needs. */
   captureLimit: number;
@@ -63,6 +66,8 @@ export async function runPipeline(
   exchange: Exchange,
 ): Promise<Reply> {
   const { hooks } = services;
+  const endpoint = ctx.endpoint;
+  if (endpoint === null) throw new Error('runPipeline serves model API paths only');
   const principal = await hooks.onAuth.promise(ctx.headers, ctx);
   if (!principal) throw new GatewayError('AURORA_ERR_INVALID_API_KEY');
   ctx.principal = principal;
@@ -71,7 +76,7 @@ export async function runPipeline(
   if (ctx.endpoint !== 'models') {
     const bytes = await readBody();
     exchange.requestBytes = bytes;
-    ctx.body = parseJsonBody(bytes, ctx.headers.get('content-type') ?? undefined, ctx.endpoint);
+    ctx.body = parseJsonBody(bytes, ctx.headers.get('content-type') ?? undefined, endpoint);
     rememberRawBody(ctx.body, bytes);
     ctx.stream = ctx.body.stream === true;
     model = ctx.body.model as string;
@@ -86,7 +91,7 @@ export async function runPipeline(
 
   let request: UpstreamRequest = {
     method: ctx.method,
-    path: ENDPOINT_PATHS[ctx.endpoint],
+    path: ENDPOINT_PATHS[endpoint],
     headers: upstreamHeaders(ctx.headers),
     body: ctx.body && route.model !== model ? { ...ctx.body, model: route.model } : ctx.body,
   };
@@ -101,7 +106,16 @@ export async function runPipeline(
   exchange.upstreamStatus = upstream.status;
   exchange.upstreamHeaders = upstream.headers;
 
-  if (upstream.status >= 400) return upstreamErrorReply(upstream, route, services);
+  if (upstream.status >= 400) {
+    const reply = await upstreamErrorReply(upstream, route, services);
+    if (services.capture) {
+      exchange.clientCapture = captureOf(reply.body as string, services.captureLimit);
+      exchange.upstreamCapture = exchange.clientCapture;
+    }
+    const { error } = JSON.parse(reply.body as string);
+    exchange.error = { code: error.code ?? `upstream_${reply.status}`, message: error.message };
+    return reply;
+  }
   const headers = clientHeaders(upstream.headers);
   const contentType = upstream.headers.get('content-type') ?? '';
   if (!upstream.body) return { status: upstream.status, headers, body: null };
@@ -112,29 +126,26 @@ export async function runPipeline(
     const idleMs = route.provider.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     source = source.pipeThrough(idleTimeout(idleMs, ctx.signal, () => new GatewayError('AURORA_ERR_UPSTREAM_IDLE', { args: [route.provider.name, idleMs] })));
   }
+  // The client's copy is taken by the writer as it sends (no extra stream); the upstream's own copy
+  // is only worth a tap when the trail keeps bodies and a plugin reshapes what the client gets.
   const capture = services.capture;
-  if (capture) {
-    exchange.upstreamCapture = new BodyCapture(services.captureLimit);
-    source = source.pipeThrough(tapBytes(exchange.upstreamCapture));
-  }
+  if (capture) exchange.clientCapture = new BodyCapture(services.captureLimit);
+  const keepUpstream = capture && services.captureLimit > 0;
 
   if (isStream) {
     headers['content-type'] = 'text/event-stream; charset=utf-8';
     headers['cache-control'] = 'no-cache';
     headers['x-accel-buffering'] = 'no';
-    const events = createLazyEventStream(source, ctx.signal, (err) => upstreamStreamError(route, err));
+    let upstreamCopy: BodyCapture | undefined;
+    const events = createLazyEventStream(source, ctx.signal, (err) => upstreamStreamError(route, err), (chunk) => upstreamCopy?.add(chunk));
     const out = hooks.transformStream.isUsed() ? hooks.transformStream.call(events, routed) : events;
     if (out === events) {
       // Nobody reshapes this stream: bytes go out as they came, and the client copy is the upstream copy.
-      exchange.clientCapture = exchange.upstreamCapture;
-      return { status: upstream.status, headers, body: source };
+      exchange.upstreamCapture = exchange.clientCapture;
+      return { status: upstream.status, headers, body: source, capture: exchange.clientCapture };
     }
-    let bytes = out.pipeThrough(createSseSerializerStream());
-    if (capture) {
-      exchange.clientCapture = new BodyCapture(services.captureLimit);
-      bytes = bytes.pipeThrough(tapBytes(exchange.clientCapture));
-    }
-    return { status: upstream.status, headers, body: bytes };
+    if (keepUpstream) upstreamCopy = exchange.upstreamCapture = new BodyCapture(services.captureLimit);
+    return { status: upstream.status, headers, body: out.pipeThrough(createSseSerializerStream()), capture: exchange.clientCapture };
   }
 
   if (contentType.includes('json') && hooks.transformResponse.isUsed()) {
@@ -145,16 +156,20 @@ export async function runPipeline(
     } catch (err) {
       throw new GatewayError('AURORA_ERR_UPSTREAM_INVALID', { args: [route.provider.name, 'the body is not JSON'], cause: err });
     }
+    if (keepUpstream) exchange.upstreamCapture = captureOf(text, services.captureLimit);
     const reply = jsonReply(upstream.status, await hooks.transformResponse.promise(json, routed), headers);
-    if (capture) {
-      exchange.clientCapture = new BodyCapture(services.captureLimit);
-      exchange.clientCapture.add(Buffer.from(reply.body as string));
-    }
+    if (capture) exchange.clientCapture = captureOf(reply.body as string, services.captureLimit);
     return reply;
   }
 
-  exchange.clientCapture = exchange.upstreamCapture;
-  return { status: upstream.status, headers, body: source };
+  exchange.upstreamCapture = exchange.clientCapture;
+  return { status: upstream.status, headers, body: source, capture: exchange.clientCapture };
+}
+
+function captureOf(text: string, limit: number): BodyCapture {
+  const capture = new BodyCapture(limit);
+  capture.add(Buffer.from(text));
+  return capture;
 }
 
 export function jsonReply(status: number, body: unknown, headers: Record<string, string>): Reply {

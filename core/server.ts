@@ -3,7 +3,7 @@
  * It maps paths to endpoints, ties the request's AbortSignal to the client connection, writes
  * replies (flushing each streamed chunk) and reports every finished request for the audit.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { createContext, type MutableContext } from './context.ts';
 import { GatewayError } from './errors.ts';
@@ -13,6 +13,7 @@ import { readBody } from './request-body.ts';
 import { streamFailureFrame } from './stream.ts';
 import type { Endpoint, PluginRoute } from './types.ts';
 import type { Finished } from './audit-record.ts';
+import type { Metrics } from './metrics.ts';
 
 const MODEL_ROUTES: Record<string, { method: string; endpoint: Endpoint }> = {
   '/v1/responses': { method: 'POST', endpoint: 'responses' },
@@ -25,6 +26,9 @@ export interface ServerServices extends PipelineServices {
   bodyLimit: number;
   routes: readonly PluginRoute[];
   isClosing: () => boolean;
+  /** Aborted when the gateway starts closing; plugin routes (live tails) end on it. */
+  closing: AbortSignal;
+  metrics: Metrics | undefined;
   /** Called once per request when the client has its answer (or went away). */
   finish: (ctx: MutableContext, exchange: Exchange, finished: Finished) => void;
 }
@@ -56,14 +60,20 @@ async function handle(services: ServerServices, req: IncomingMessage, res: Serve
     method,
     path,
     headers: toHeaders(req),
-    signal: aborter.signal,
+    // Model requests are drained on shutdown; plugin routes (a live tail never ends) stop at once.
+    signal: model ? aborter.signal : AbortSignal.any([aborter.signal, services.closing]),
     log: services.log,
-    endpoint: model?.endpoint ?? 'models',
+    endpoint: model?.endpoint ?? null,
   });
   rawRequests.set(ctx, { req, res });
   res.setHeader('x-request-id', ctx.id);
 
-  if (path === '/health' && (method === 'GET' || method === 'HEAD')) return sendJson(res, 200, { status: services.isClosing() ? 'closing' : 'ok' });
+  if (method === 'GET' || method === 'HEAD') {
+    // Liveness: the process answers. Readiness: it takes new work (not while draining on shutdown).
+    if (path === '/health') return sendJson(res, 200, { status: services.isClosing() ? 'closing' : 'ok' });
+    if (path === '/ready') return sendJson(res, services.isClosing() ? 503 : 200, { ready: !services.isClosing() });
+    if (path === '/metrics' && services.metrics) return sendMetrics(res, services.metrics);
+  }
 
   const pluginRoute = matchPluginRoute(services.routes, method, path);
   if (pluginRoute) return servePluginRoute(pluginRoute, ctx, req, res, services.log);
@@ -95,19 +105,23 @@ async function handle(services: ServerServices, req: IncomingMessage, res: Serve
 async function writeReply(res: ServerResponse, reply: Reply, ctx: MutableContext, timing: { ttfb: number | null }, exchange: Exchange, services: ServerServices) {
   const headers: Record<string, string> = { ...reply.headers, 'x-request-id': ctx.id };
   const body = reply.body;
+  const capture = reply.capture;
   if (body === null || typeof body === 'string' || body instanceof Uint8Array) {
     res.writeHead(reply.status, headers);
     timing.ttfb = performance.now() - ctx.startedAt;
     res.end(body ?? undefined);
-    return services.finish(ctx, exchange, { status: reply.status, headers, ttfbMs: timing.ttfb, outcome: 'ok', error: undefined });
+    const error = exchange.error;
+    return services.finish(ctx, exchange, { status: reply.status, headers, ttfbMs: timing.ttfb, outcome: error ? 'error' : 'ok', error });
   }
   res.writeHead(reply.status, headers);
   // Send headers now: a streaming client should see 200 before the first token.
   res.flushHeaders();
   let failure: GatewayError | undefined;
+  services.metrics?.streamOpened();
   try {
     for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
       timing.ttfb ??= performance.now() - ctx.startedAt;
+      capture?.add(chunk);
       // write() returns false when the client reads slower than we produce: wait, do not buffer.
       if (!res.write(chunk)) await drained(res, ctx.signal);
     }
@@ -117,9 +131,11 @@ async function writeReply(res: ServerResponse, reply: Reply, ctx: MutableContext
       ctx.log.warn('stream failed after it started', { code: failure.id, plugin: (err as { plugin?: string })?.plugin, err });
       if (String(headers['content-type'] ?? '').includes('text/event-stream')) res.write(streamFailureFrame(ctx.endpoint, ctx.id, failure));
     }
+  } finally {
+    services.metrics?.streamClosed();
   }
   if (ctx.signal.aborted) {
-    exchange.error = new GatewayError('AURORA_ERR_UPSTREAM_STREAM', { args: [ctx.route?.provider.name ?? 'upstream', 'client closed the connection'] });
+    exchange.error = { code: 'client_closed', message: 'the client closed the connection before the response finished' };
     return finishAborted(services, ctx, exchange, exchange.error, timing.ttfb, reply.status, headers);
   }
   res.end();
@@ -139,7 +155,7 @@ function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
   });
 }
 
-function finishAborted(services: ServerServices, ctx: MutableContext, exchange: Exchange, error: GatewayError, ttfb: number | null = null, status = 499, headers: Record<string, string> = {}) {
+function finishAborted(services: ServerServices, ctx: MutableContext, exchange: Exchange, error: { code: string; message: string }, ttfb: number | null = null, status = 499, headers: Record<string, string> = {}) {
   ctx.log.info('client closed the connection', { path: ctx.path });
   services.finish(ctx, exchange, { status, headers, ttfbMs: ttfb, outcome: 'client_closed', error });
 }
@@ -167,6 +183,12 @@ function toGatewayError(err: unknown, ctx: MutableContext, log: Logger): Gateway
   const tagged = err as { plugin?: string; hook?: string };
   log.error('unhandled error in request', { requestId: ctx.id, plugin: tagged?.plugin, hook: tagged?.hook, err });
   return new GatewayError('AURORA_ERR_INTERNAL', { args: [ctx.id] });
+}
+
+async function sendMetrics(res: ServerResponse, metrics: Metrics) {
+  const text = await metrics.registry.metrics();
+  res.writeHead(200, { 'content-type': metrics.registry.contentType });
+  res.end(text);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown) {
@@ -217,9 +239,16 @@ async function servePluginRoute(route: PluginRoute, ctx: MutableContext, req: In
     res.writeHead(response.status, headers);
     res.flushHeaders();
     if (!response.body || req.method === 'HEAD') return void res.end();
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      if (!res.write(chunk)) await drained(res, ctx.signal);
-      if (ctx.signal.aborted) break;
+    const reader = response.body.getReader();
+    // A long-lived body (a live tail) ends when the client leaves or the gateway closes, not at its next chunk.
+    const stop = () => void reader.cancel().catch(() => {});
+    ctx.signal.addEventListener('abort', stop, { once: true });
+    try {
+      for (let r = await reader.read(); !r.done; r = await reader.read()) {
+        if (!res.write(r.value)) await drained(res, ctx.signal);
+      }
+    } finally {
+      ctx.signal.removeEventListener('abort', stop);
     }
     res.end();
   } catch (err) {
@@ -242,4 +271,22 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: import('no
   const body = JSON.stringify(error.toJSON());
   const reason = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }[error.status] ?? 'Error';
   socket.end(`HTTP/1.1 ${error.status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+}
+
+export interface HttpServerOptions {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+/** The node:http server every way of listening uses (gateway.listen, `node core --watch`). */
+export function createHttpServer(listener: (req: IncomingMessage, res: ServerResponse) => void, options: HttpServerOptions): Server {
+  const server = createServer({
+    headersTimeout: options.headersTimeoutMs,
+    requestTimeout: options.requestTimeoutMs,
+    // Node checks those timeouts only this often (default 30 s): check often enough to honour them.
+    connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs),
+    keepAliveTimeout: 65_000,
+  }, listener);
+  server.on('clientError', answerClientError);
+  return server;
 }

@@ -2,7 +2,6 @@
  * Stream plumbing between the upstream body and the client: the lazy event view handed to
  * `transformStream`, byte taps for the audit copy, and the frame that ends a broken stream.
  */
-import type { BodyCapture } from './capture.ts';
 import { GatewayError } from './errors.ts';
 import { SseParser, formatSseEvent, jsonEvent } from './sse.ts';
 import type { Endpoint, EventStream, SseEvent } from './types.ts';
@@ -15,7 +14,7 @@ import type { Endpoint, EventStream, SseEvent } from './types.ts';
  * `{ event: 'error', data: '{"error":{…}}' }` — the shape upstreams use for in-band errors — so a
  * translator can close its items and emit its own terminal event instead of being cut off.
  */
-export function createLazyEventStream(body: ReadableStream<Uint8Array>, signal: AbortSignal, describe: (err: unknown) => GatewayError): EventStream {
+export function createLazyEventStream(body: ReadableStream<Uint8Array>, signal: AbortSignal, describe: (err: unknown) => GatewayError, onBytes?: (chunk: Uint8Array) => void): EventStream {
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   const parser = new SseParser();
   const decoder = new TextDecoder();
@@ -43,6 +42,7 @@ export function createLazyEventStream(body: ReadableStream<Uint8Array>, signal: 
             parser.flush(emit);
             return controller.close();
           }
+          onBytes?.(chunk.value);
           parser.push(decoder.decode(chunk.value, { stream: true }), emit);
           if (emitted > 0) return; // a chunk may hold only part of an event: keep reading until one is whole
         }
@@ -60,21 +60,11 @@ export function errorEvent(err: GatewayError): SseEvent {
   return { event: 'error', data: JSON.stringify(err.toJSON()) };
 }
 
-/** Copy every chunk into `capture` on its way through. */
-export function tapBytes(capture: BodyCapture): TransformStream<Uint8Array, Uint8Array> {
-  return new TransformStream({
-    transform(chunk, controller) {
-      capture.add(chunk);
-      controller.enqueue(chunk);
-    },
-  });
-}
-
 /**
  * What a client reads when a stream breaks after it started: Responses clients (Codex) need a
  * terminal `response.failed` to retry; Chat clients read an in-band error chunk.
  */
-export function streamFailureFrame(endpoint: Endpoint, requestId: string, err: GatewayError): string {
+export function streamFailureFrame(endpoint: Endpoint | null, requestId: string, err: GatewayError): string {
   if (endpoint === 'responses') {
     return formatSseEvent(jsonEvent({
       type: 'response.failed',

@@ -67,7 +67,8 @@ export type EventStream = ReadableStream<SseEvent>;
 /** Per-request data handed to every hook. */
 export interface RequestContext {
   readonly id: string;
-  readonly endpoint: Endpoint;
+  /** The model API the request speaks; null on other paths (admin API, dashboard, unknown paths). */
+  readonly endpoint: Endpoint | null;
   readonly method: string;
   readonly path: string;
   /** The client's headers as received (secrets included: never log them whole). */
@@ -160,6 +161,8 @@ export interface GatewayServices {
   addSecret(value: string | undefined): void;
   /** Refuse to listen beyond loopback (e.g. no master key is set); `listen()` binds 127.0.0.1 instead and warns. */
   restrictToLoopback(reason: string): void;
+  /** Aborted when the gateway starts to close: end long-lived work (live tails, timers) on it. */
+  readonly closing: AbortSignal;
   /** Run the auth hook for a plugin route (e.g. admin API): resolves the principal or undefined. */
   authenticate(headers: Headers, ctx: RequestContext): Promise<Principal | undefined>;
 }
@@ -197,8 +200,17 @@ export interface Plugin extends PluginHooks {
   setup?: (gateway: GatewayServices) => void | Promise<void>;
   /** Undo `setup`: flush, close, clear timers. */
   close?: () => void | Promise<void>;
+  /** What the plugin serves, for the startup banner and `node core --check`. */
+  describe?: () => PluginDescription;
   /** Subcommands of `node core` (e.g. `node core keys create …`), run with the config loaded and no server. */
   commands?: Record<string, PluginCommand>;
+}
+
+export interface PluginDescription {
+  /** Upstreams this plugin routes to, with the model names or globs it claims ('*' for a catch-all). */
+  providers?: Array<{ name: string; baseUrl: string; models: string[]; keySet: boolean }>;
+  /** One-line facts worth showing at startup (e.g. "auth: master key required"). */
+  notes?: string[];
 }
 
 export interface PluginCommand {

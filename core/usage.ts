@@ -29,18 +29,25 @@ export function usageFromJson(body: JsonObject | undefined): Usage | null {
   return null;
 }
 
-/** The last usage found in an SSE text (a stream's tail is enough). */
+/**
+ * The last usage in an SSE text (a stream's tail is enough). Only the event holding the last
+ * `"usage"` is parsed: this runs for every streamed request.
+ */
 export function usageFromSse(text: string): Usage | null {
-  const events = parseSseText(text);
-  for (let i = events.length - 1; i >= 0; i--) {
-    const data = events[i]!.data;
-    if (!data.includes('"usage"')) continue;
-    try {
-      const usage = usageFromJson(JSON.parse(data));
-      if (usage) return usage;
-    } catch {
-      // a cut-off first event in a tail; keep looking
+  let at = text.lastIndexOf('"usage"');
+  while (at !== -1) {
+    const start = text.lastIndexOf('\n\n', at);
+    const end = text.indexOf('\n\n', at);
+    const block = text.slice(start === -1 ? 0 : start + 2, end === -1 ? text.length : end);
+    for (const event of parseSseText(block)) {
+      try {
+        const usage = usageFromJson(JSON.parse(event.data));
+        if (usage) return usage;
+      } catch {
+        // a cut-off event at the start of a tail, or `"usage": null` text; look further back
+      }
     }
+    at = start === -1 ? -1 : text.lastIndexOf('"usage"', start);
   }
   return null;
 }

@@ -103,7 +103,9 @@ export default defineConfig({
 `);
     const check = await runCore(['--config', file, '--check'], { TEST_UPSTREAM_KEY: UPSTREAM_KEY });
     expect(check.code).toBe(0);
-    expect(check.output).toContain('plugins: auth, block-model, openai');
+    expect(check.output).toContain('plugins:   auth, block-model, openai');
+    expect(check.output).toContain(`provider:  openai → ${mock.url}/v1  models: *`);
+    expect(check.output).not.toContain(UPSTREAM_KEY);
 
     const core = await startCore(['--config', file], { AURORA_MASTER_KEY: MASTER_KEY, TEST_UPSTREAM_KEY: UPSTREAM_KEY });
     try {
@@ -140,5 +142,6 @@ export default defineConfig({
 it('the default aurora.config.ts of the repository validates', async () => {
   const { code, output } = await runCore(['--check'], { AURORA_CONFIG: undefined }, join(__dirname, '..'));
   expect(output).toContain('aurora.config.ts: OK');
+  expect(output).toContain('provider:  deepseek → https://api.deepseek.com  models: deepseek-v4-pro, deepseek-v4-flash');
   expect(code).toBe(0);
 });

@@ -22,6 +22,8 @@ const configSchema = {
         headersTimeoutMs: { type: 'integer', minimum: 1 },
         requestTimeoutMs: { type: 'integer', minimum: 0 },
         shutdownTimeoutMs: { type: 'integer', minimum: 0 },
+        metrics: { type: 'boolean' },
+        workers: { type: 'integer', minimum: 1, maximum: 64 },
       },
       additionalProperties: false,
     },
@@ -31,6 +33,7 @@ const configSchema = {
       additionalProperties: false,
     },
     plugins: { type: 'array' },
+    watch: { type: 'boolean' },
   },
   additionalProperties: false,
 };

@@ -68,6 +68,12 @@ export default function deepseek(options: DeepSeekOptions = {}): Plugin {
       // Keep the key and the carrier secret out of logs, audit records and upstream echoes.
       gateway.addSecret(s.provider.apiKey);
       gateway.addSecret(options.reasoningSecret);
+      if (!s.provider.apiKey) gateway.log.warn('deepseek: no API key (set DEEPSEEK_API_KEY); its requests will fail until it is set');
+    },
+
+    describe() {
+      const s = state ?? init();
+      return { providers: [{ name: 'deepseek', baseUrl: s.provider.baseUrl, models: [...(options.models ?? DEFAULT_MODELS), ...Object.keys(modelMap)], keySet: Boolean(s.provider.apiKey) }] };
     },
 
     resolveModel(model, ctx) {

@@ -50,6 +50,7 @@ export default function openai(options: OpenAIOptions = {}): Plugin {
       }
       return response;
     },
+    describe: () => ({ providers: [{ name, baseUrl: provider.baseUrl, models: catchAll ? ['*'] : options.models!, keySet: Boolean(provider.apiKey) }] }),
     close() {
       forwarder?.close();
     },

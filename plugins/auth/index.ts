@@ -1,49 +1,119 @@
 /**
  * auth: who may call the gateway. The master key comes from AURORA_MASTER_KEY (or `masterKey`);
  * it is compared in constant time. Without one the gateway is open, so it refuses to listen
- * beyond loopback and says so loudly.
+ * beyond loopback and says so loudly. Managed keys (`ak_<id>_<secret>`, stored hashed) add
+ * per-key model allow-lists and rpm/tpm limits; they are made through the admin API or
+ * `node core keys`. Wiring only: the store is keys.ts, the limits limits.ts, the routes api.ts.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { definePlugin, type Plugin, type Principal } from 'aurora';
+import { compileModelPatterns, definePlugin, GatewayError, type Plugin, type Principal, type RequestContext } from 'aurora';
+import { createKeyRoutes } from './api.ts';
+import { runKeysCommand } from './cli.ts';
+import { keyStatus, openKeyStore, type KeyRecord, type KeyStore } from './keys.ts';
+import { createLimiter, type Limiter } from './limits.ts';
+import { authOptionsSchema, DEFAULT_DIR, type AuthOptions } from './options.ts';
+import { KEY_PREFIX } from './secret.ts';
 
-export interface AuthOptions {
-  /** The key every client must present. Default: the AURORA_MASTER_KEY environment variable. */
-  masterKey?: string;
-}
-
-export const authOptionsSchema = {
-  type: 'object',
-  properties: { masterKey: { type: 'string', minLength: 8, description: 'at least 8 characters' } },
-  additionalProperties: false,
-};
+export { authOptionsSchema } from './options.ts';
+export type { AuthOptions } from './options.ts';
+export type { KeyMetadata, KeyRecord } from './keys.ts';
 
 const MASTER: Principal = Object.freeze({ id: 'master', name: 'master key', admin: true });
 const ANONYMOUS: Principal = Object.freeze({ id: 'anonymous', name: 'anonymous (no master key set)', admin: true });
 
 export default function auth(options: AuthOptions = {}): Plugin {
+  const dir = options.dir ?? DEFAULT_DIR;
   let masterDigest: Buffer | undefined;
+  let store: KeyStore | undefined;
+  let limiter: Limiter | undefined;
+  // Which managed key a principal stands for, so resolveModel can check its allow-list without the
+  // principal carrying anything but {id, name, admin}.
+  const grants = new WeakMap<Principal, KeyRecord>();
+  const matchers = new WeakMap<KeyRecord, (model: string) => boolean>();
+
+  function admit(record: KeyRecord, ctx: RequestContext): Principal {
+    const status = keyStatus(record);
+    if (status !== 'active') {
+      // Said only to a caller who holds the right secret: it tells them nothing they could not try.
+      const message = status === 'revoked' ? `This API key (${record.id}) was revoked` : `This API key (${record.id}) expired at ${record.expiresAt}`;
+      throw new GatewayError('AURORA_ERR_INVALID_API_KEY', { message });
+    }
+    // Limits count model-API calls only; the admin API (which authenticates through this hook too) is not metered.
+    if (ctx.path.startsWith('/v1/')) {
+      const refused = limiter?.admit(record.id, record);
+      if (refused) {
+        const unit = refused.kind === 'rpm' ? 'requests' : 'tokens';
+        throw new GatewayError('AURORA_ERR_RATE_LIMITED', {
+          message: `Rate limit reached for key ${record.id}: ${refused.limit} ${unit} per minute. Retry in ${refused.retryAfter} s.`,
+          headers: { 'retry-after': String(refused.retryAfter) },
+        });
+      }
+    }
+    const principal: Principal = { id: record.id, name: record.name, admin: record.admin };
+    grants.set(principal, record);
+    return principal;
+  }
+
   return definePlugin({
     name: 'auth',
-    // Must answer onAuth before any other plugin can claim the request.
+    // Must answer onAuth before any other plugin can claim the request, and check the model
+    // allow-list in resolveModel before any provider claims the model.
     enforce: 'pre',
     options,
     optionsSchema: authOptionsSchema,
-    setup(gateway) {
+    commands: {
+      keys: {
+        description: 'create, list and revoke managed API keys (node core keys --help)',
+        run: (args) => runKeysCommand(args, { dir }),
+      },
+    },
+    async setup(gateway) {
       const key = options.masterKey ?? process.env.AURORA_MASTER_KEY;
       if (!key) {
         gateway.log.warn('AURORA_MASTER_KEY is not set: ANY local process can use this gateway and its provider keys. Listening on loopback only. Set AURORA_MASTER_KEY to require a key.');
         gateway.restrictToLoopback('AURORA_MASTER_KEY is not set');
-        return;
+      } else {
+        gateway.addSecret(key);
+        masterDigest = digest(key);
       }
-      gateway.addSecret(key);
-      masterDigest = digest(key);
+      store = await openKeyStore(dir, { watch: options.watch ?? true, log: gateway.log });
+      const limits = (limiter = createLimiter());
+      for (const route of createKeyRoutes({ store, authenticate: gateway.authenticate, log: gateway.log, onRevoke: (r) => limits.forget(r.id) })) gateway.addRoute(route);
     },
-    onAuth(headers) {
-      if (!masterDigest) return ANONYMOUS;
+    describe: () => ({
+      notes: [masterDigest ? 'auth: master key required (Authorization: Bearer or x-api-key); managed keys: node core keys create' : 'auth: OFF, AURORA_MASTER_KEY is not set (loopback only)'],
+    }),
+    async onAuth(headers, ctx) {
       const presented = presentedKey(headers);
       // Digests have equal length whatever was sent, so the comparison time says nothing about the key.
-      if (presented !== undefined && timingSafeEqual(digest(presented), masterDigest)) return MASTER;
-      return undefined;
+      if (presented !== undefined && masterDigest && timingSafeEqual(digest(presented), masterDigest)) return MASTER;
+      if (presented?.startsWith(KEY_PREFIX) && store) {
+        const record = await store.verify(presented);
+        if (record) return admit(record, ctx);
+      }
+      return masterDigest ? undefined : ANONYMOUS;
+    },
+    resolveModel(model, ctx) {
+      // GET /v1/models has no model (''): listing is not using.
+      const record = model && ctx.principal ? grants.get(ctx.principal) : undefined;
+      if (!record?.models) return undefined;
+      let allows = matchers.get(record);
+      if (!allows) matchers.set(record, (allows = compileModelPatterns(record.models)));
+      if (allows(model)) return undefined;
+      throw new GatewayError('AURORA_ERR_PERMISSION_DENIED', {
+        param: 'model',
+        message: `This API key may not use the model "${model}"; it is allowed: ${record.models.join(', ')}`,
+      });
+    },
+    onAudit(record) {
+      const id = record.principal?.id;
+      const tokens = record.usage?.total_tokens;
+      if (!id || !tokens || !store || !limiter) return;
+      if (store.get(id)?.tpm != null) limiter.addTokens(id, tokens);
+    },
+    async close() {
+      await store?.close();
+      store = undefined;
     },
   });
 }

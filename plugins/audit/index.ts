@@ -1,0 +1,70 @@
+/**
+ * audit: keeps every exchange (who, what model, how long, tokens, and the four bodies), scrubbed
+ * of secrets, in an AuditStore; enforces retention; serves the admin API and its live tail.
+ */
+import { StartupError, definePlugin, type Plugin } from 'aurora';
+import { dashboardRoutes } from '../../admin/serve.ts';
+import { createAuditRoutes } from './api.ts';
+import { summaryOf } from './filters.ts';
+import { createAuditStore } from './lowdb-store.ts';
+import { AUDIT_DEFAULTS, auditOptionsSchema, type AuditOptions } from './options.ts';
+import { prepareRecord } from './prepare.ts';
+import { createRedactor, type Redact } from './redact.ts';
+import { startRetention, type Retention } from './retention.ts';
+import { searchTextOf } from './search-text.ts';
+import type { AuditStore } from './store.ts';
+import { createTailHub, type TailHub } from './tail.ts';
+
+export type { AuditOptions } from './options.ts';
+export { auditOptionsSchema } from './options.ts';
+export type * from './store.ts';
+export { decodeCursor, encodeCursor } from './store.ts';
+export { createAuditStore, LowdbAuditStore, type AuditStoreOptions } from './lowdb-store.ts';
+export { compareNewestFirst, compileFilters, createStatsCounter, summaryOf } from './filters.ts';
+export { API_PREFIX } from './api.ts';
+
+export default function audit(options: AuditOptions = {}): Plugin {
+  const maxBodyBytes = options.maxBodyBytes ?? AUDIT_DEFAULTS.maxBodyBytes;
+  let redact: Redact;
+  try {
+    redact = createRedactor(options.redact);
+  } catch (err) {
+    throw new StartupError('AURORA_ERR_CONFIG_INVALID', `audit: ${(err as Error).message}`);
+  }
+  let store: AuditStore | undefined;
+  let retention: Retention | undefined;
+  let tail: TailHub | undefined;
+
+  return definePlugin({
+    name: 'audit',
+    options,
+    optionsSchema: auditOptionsSchema,
+    async setup(gateway) {
+      gateway.captureBodies(maxBodyBytes);
+      store = options.store ?? (await createAuditStore({
+        dir: options.dir ?? AUDIT_DEFAULTS.dir,
+        flushIntervalMs: options.flushIntervalMs ?? AUDIT_DEFAULTS.flushIntervalMs,
+        log: gateway.log,
+      }));
+      retention = await startRetention(store, { retentionDays: options.retentionDays ?? AUDIT_DEFAULTS.retentionDays, log: gateway.log });
+      tail = createTailHub();
+      for (const route of createAuditRoutes({ store, tail, authenticate: gateway.authenticate, log: gateway.log })) gateway.addRoute(route);
+      // The dashboard pages carry no data (it comes from the API with the key), so they need no auth.
+      for (const route of dashboardRoutes()) gateway.addRoute(route);
+      gateway.closing.addEventListener('abort', () => tail?.close(), { once: true });
+    },
+    onAudit(record) {
+      if (!store) return;
+      const clean = prepareRecord(record, redact, maxBodyBytes);
+      let text: string | undefined;
+      tail?.publish(summaryOf(clean), () => (text ??= searchTextOf(clean)));
+      return store.append([clean]);
+    },
+    async close() {
+      retention?.stop();
+      tail?.close();
+      await store?.close();
+      store = undefined;
+    },
+  });
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { createRedactor } from './redact.ts';
+
+const redact = createRedactor(['corp-[a-z]{4}-\\d+']);
+
+describe('createRedactor', () => {
+  it.each([
+    ['sk-proj-AbCdEf0123456789GhIjKl', '[redacted]'],
+    ['key=sk-ant-api03-abcdefghijklmnop1234', 'key=[redacted]'],
+    ['Authorization: Bearer eyJhbGciOi.abc123def456', 'Authorization: Bearer [redacted]'],
+    ['authorization: bearer tok_12345678abcdef', 'authorization: bearer [redacted]'],
+    ['Basic dXNlcjpwYXNzd29yZA==', 'Basic [redacted]'],
+    ['aws AKIAIOSFODNN7EXAMPLE here', 'aws [redacted] here'],
+    ['ghp_abcdefghijklmnopqrstuvwxyz0123456789', '[redacted]'],
+    ['xoxb-1234567890-abcdef', '[redacted]'],
+    ['AIzaSyA-1234567890abcdefghijklmnopqrstu', '[redacted]'],
+    ['eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NSJ9.abcdefghijklmnop', '[redacted]'],
+    ['-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----', '[redacted]'],
+    ['{"api_key":"abcd1234","password": "hunter22"}', '{"api_key":"[redacted]","password": "[redacted]"}'],
+    ['{\\"client_secret\\":\\"s3cr3t-value\\"}', '{\\"client_secret\\":\\"[redacted]\\"}'],
+    ['id corp-abcd-991 end', 'id [redacted] end'],
+  ])('scrubs %j', (input, output) => {
+    expect(redact(input)).toBe(output);
+  });
+
+  it.each([
+    'task-management-system-design',
+    'Bearer authentication is described in RFC 6750',
+    'the risk-assessment-framework is fine',
+    '{"max_tokens": 100, "token_count": 5}',
+    'a mask-0123456789abcdefgh pattern', // sk- inside a word
+  ])('leaves prose alone: %j', (input) => {
+    expect(redact(input)).toBe(input);
+  });
+
+  it('rejects patterns that do not compile or match nothing at all', () => {
+    expect(() => createRedactor(['['])).toThrow(/redact\[0\] is not a valid regular expression/);
+    expect(() => createRedactor(['ok', 'x?'])).toThrow(/redact\[1\].*matches the empty string/);
+  });
+});

@@ -2,6 +2,7 @@
 // with code splitting, so shared modules exist once and the config, plugins and core share them.
 import { readdirSync, existsSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
+import { buildDashboard } from '../admin/build.mjs';
 
 const plugins = readdirSync('plugins', { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(`plugins/${d.name}/index.ts`))
@@ -24,4 +25,5 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
 });
-console.log(`aurora: built ${entryPoints.length} entries into dist/`);
+await buildDashboard({ outdir: 'dist/admin/dashboard' });
+console.log(`aurora: built ${entryPoints.length} entries and the dashboard into dist/`);

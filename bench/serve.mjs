@@ -1,0 +1,47 @@
+// Child process: one bench target on 127.0.0.1, on its own event loop.
+//   argv[2]: JSON { kind, upstream, apiKey, masterKey?, auditDir? }
+//   kind: raw | pass | auth | audit | deepseek
+// IPC: sends { url } when listening; answers { cmd: 'stats', gc? } with { mem: process.memoryUsage(),
+// cpu: process.cpuUsage() } (memory after two full GCs when gc is asked and the child runs with
+// --expose-gc); { cmd: 'close' } stops gracefully and exits, so a --cpu-prof child writes its profile.
+import { createRawProxy } from './raw-proxy.mjs';
+
+const spec = JSON.parse(process.argv[2]);
+let server;
+let close;
+
+if (spec.kind === 'raw') {
+  server = createRawProxy(spec.upstream);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  close = () => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); });
+  process.send({ url: `http://127.0.0.1:${server.address().port}` });
+} else {
+  const { createGateway } = await import('aurora');
+  const auth = (await import('aurora/plugins/auth')).default;
+  const plugins = [auth(spec.masterKey ? { masterKey: spec.masterKey } : {})];
+  if (spec.kind === 'audit') plugins.push((await import('aurora/plugins/audit')).default({ dir: spec.auditDir }));
+  if (spec.kind === 'deepseek') {
+    plugins.push((await import('aurora/plugins/deepseek')).default({ baseUrl: spec.upstream, apiKey: spec.apiKey }));
+  } else {
+    // maxSockets above the default 256 so the 1,000-stream memory run really holds 1,000 upstream calls.
+    plugins.push((await import('aurora/plugins/openai')).default({ baseUrl: `${spec.upstream}/v1`, apiKey: spec.apiKey, maxSockets: 2048 }));
+  }
+  const gateway = await createGateway({ log: { level: 'error' }, plugins });
+  const { url } = await gateway.listen({ port: 0, host: '127.0.0.1' });
+  close = () => gateway.close();
+  process.send({ url });
+}
+
+process.on('message', async (msg) => {
+  if (msg?.cmd === 'stats') {
+    if (msg.gc && globalThis.gc) {
+      globalThis.gc();
+      await new Promise((resolve) => setImmediate(resolve));
+      globalThis.gc();
+    }
+    process.send({ mem: process.memoryUsage(), cpu: process.cpuUsage(), gc: Boolean(globalThis.gc) });
+  } else if (msg?.cmd === 'close') {
+    await close();
+    process.exit(0);
+  }
+});

@@ -1,0 +1,86 @@
+// Micro-benchmark of the DeepSeek stream translator alone (chat.completion.chunk events → Responses
+// events), as the pipeline drives it: a TransformStream of parsed SSE events. dist/ holds only the
+// plugin entry, so plugins/deepseek/stream.ts is bundled by esbuild into bench/.tmp at run time
+// ('aurora' stays external and resolves to dist through the package self-reference).
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+async function loadTranslator() {
+  const outfile = join(root, 'bench/.tmp', `deepseek-stream-${process.pid}.mjs`);
+  mkdirSync(dirname(outfile), { recursive: true });
+  await build({
+    stdin: {
+      contents: "export { createResponsesStreamTranslator } from './plugins/deepseek/stream.ts';\nexport { createReasoningCarrier } from './plugins/deepseek/state.ts';\n",
+      resolveDir: root,
+      loader: 'ts',
+    },
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  try {
+    return await import(pathToFileURL(outfile).href);
+  } finally {
+    rmSync(outfile, { force: true });
+  }
+}
+
+/** A DeepSeek thinking-mode stream shaped like the emulator's: role, reasoning pieces, content pieces, finish, usage, [DONE]. */
+function deepseekEvents(reasoningPieces, contentPieces) {
+  const head = { id: 'bench-1', object: 'chat.completion.chunk', created: 1795655400, model: 'deepseek-v4-pro', system_fingerprint: 'fp_bench' };
+  const chunk = (delta, finish = null) => ({ data: JSON.stringify({ ...head, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], usage: null }) });
+  const events = [chunk({ role: 'assistant', content: null, reasoning_content: '' })];
+  for (let i = 0; i < reasoningPieces; i++) events.push(chunk({ content: null, reasoning_content: `think ${i} ` }));
+  for (let i = 0; i < contentPieces; i++) events.push(chunk({ content: `word${i} `, reasoning_content: null }));
+  events.push(chunk({}, 'stop'));
+  events.push({ data: JSON.stringify({ ...head, choices: [], usage: { prompt_tokens: 20, completion_tokens: 250, total_tokens: 270, prompt_cache_hit_tokens: 0, prompt_cache_miss_tokens: 20, completion_tokens_details: { reasoning_tokens: 50 } } }) });
+  events.push({ data: '[DONE]' });
+  return events;
+}
+
+async function drain(events, transform) {
+  const reader = ReadableStream.from(events).pipeThrough(transform).getReader();
+  let out = 0;
+  while (!(await reader.read()).done) out++;
+  return out;
+}
+
+/** µs per upstream chunk for the translator, and for an identity TransformStream (the stream machinery alone). */
+export async function benchTranslator({ seconds = 3 } = {}) {
+  const { createResponsesStreamTranslator, createReasoningCarrier } = await loadTranslator();
+  const carrier = createReasoningCarrier('bench-secret-bench-secret');
+  const events = deepseekEvents(50, 200);
+  const request = { model: 'deepseek-v4-pro', input: 'bench', stream: true };
+  const translator = () => createResponsesStreamTranslator({ request, model: 'deepseek-v4-pro', carrier });
+  const identity = () => new TransformStream();
+
+  const measure = async (make, budgetMs) => {
+    let streams = 0;
+    let produced = 0;
+    const until = performance.now() + budgetMs;
+    const t0 = performance.now();
+    while (performance.now() < until) {
+      produced += await drain(events, make());
+      streams++;
+    }
+    const ms = performance.now() - t0;
+    return { usPerChunk: (ms * 1000) / (streams * events.length), eventsOut: produced / streams, streams };
+  };
+  await measure(translator, 300); // warm up the JIT
+  await measure(identity, 100);
+  const budget = (seconds * 1000) / 2;
+  const tr = await measure(translator, budget);
+  const id = await measure(identity, budget);
+  return { chunksIn: events.length, eventsOut: tr.eventsOut, translatorUs: tr.usPerChunk, identityUs: id.usPerChunk, streams: tr.streams };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) console.log(await benchTranslator());

@@ -14,6 +14,7 @@ export { SseParser, createSseParserStream, createSseSerializerStream, formatSseE
 export { fetchUpstream, requireApiKey, upstreamError, upstreamUrl } from './upstream.ts';
 export { nodeRequestOf } from './server.ts';
 export { serializeBody } from './request-body.ts';
+export { nodeBodyResponse, readBodyText, webBodyOf } from './node-body.ts';
 export { matchModel, compileModelPatterns } from './patterns.ts';
 export { usageFromJson, usageFromSse } from './usage.ts';
 export type * from './types.ts';

@@ -3,7 +3,9 @@
  * forward → transformStream | transformResponse. Returns a `Reply` for the server to write; never
  * touches the socket, so the same code serves `listen()` and the in-process `request()`.
  */
+import type { Readable } from 'node:stream';
 import { BodyCapture } from './capture.ts';
+import { hasBody, nodeBodyOf, readBodyText, webBodyOf } from './node-body.ts';
 import type { MutableContext } from './context.ts';
 import { GatewayError, errorBody } from './errors.ts';
 import { clientHeaders, upstreamHeaders } from './headers.ts';
@@ -19,9 +21,11 @@ import type { Endpoint, JsonObject, Route, RoutedContext, UpstreamRequest } from
 export interface Reply {
   status: number;
   headers: Record<string, string>;
-  body: string | Uint8Array | ReadableStream<Uint8Array> | null;
+  body: string | Uint8Array | ReadableStream<Uint8Array> | Readable | null;
   /** The writer copies each streamed chunk here as it sends it. */
   capture?: BodyCapture;
+  /** For a raw node stream: end it with this error when nothing arrives for `ms`. */
+  idle?: { ms: number; error: () => GatewayError };
 }
 
 /** What the audit record is built from, filled in as the request goes. */
@@ -118,14 +122,17 @@ export async function runPipeline(
   }
   const headers = clientHeaders(upstream.headers);
   const contentType = upstream.headers.get('content-type') ?? '';
-  if (!upstream.body) return { status: upstream.status, headers, body: null };
+  if (!hasBody(upstream)) return { status: upstream.status, headers, body: null };
 
-  let source: ReadableStream<Uint8Array> = upstream.body;
   const isStream = contentType.includes('text/event-stream');
-  if (isStream) {
-    const idleMs = route.provider.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    source = source.pipeThrough(idleTimeout(idleMs, ctx.signal, () => new GatewayError('AURORA_ERR_UPSTREAM_IDLE', { args: [route.provider.name, idleMs] })));
-  }
+  const idleMs = route.provider.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const idle = isStream ? { ms: idleMs, error: () => new GatewayError('AURORA_ERR_UPSTREAM_IDLE', { args: [route.provider.name, idleMs] }) } : undefined;
+  // Made only when a transform reads the body: a passthrough answer stays a node stream.
+  const webSource = () => {
+    const web = webBodyOf(upstream)!;
+    return idle ? web.pipeThrough(idleTimeout(idle.ms, ctx.signal, idle.error)) : web;
+  };
+  const rawSource = () => nodeBodyOf(upstream) ?? webSource();
   // The client's copy is taken by the writer as it sends (no extra stream); the upstream's own copy
   // is only worth a tap when the trail keeps bodies and a plugin reshapes what the client gets.
   const capture = services.capture;
@@ -137,19 +144,19 @@ export async function runPipeline(
     headers['cache-control'] = 'no-cache';
     headers['x-accel-buffering'] = 'no';
     let upstreamCopy: BodyCapture | undefined;
-    const events = createLazyEventStream(source, ctx.signal, (err) => upstreamStreamError(route, err), (chunk) => upstreamCopy?.add(chunk));
+    const events = createLazyEventStream(webSource, ctx.signal, (err) => upstreamStreamError(route, err), (chunk) => upstreamCopy?.add(chunk));
     const out = hooks.transformStream.isUsed() ? hooks.transformStream.call(events, routed) : events;
     if (out === events) {
       // Nobody reshapes this stream: bytes go out as they came, and the client copy is the upstream copy.
       exchange.upstreamCapture = exchange.clientCapture;
-      return { status: upstream.status, headers, body: source, capture: exchange.clientCapture };
+      return { status: upstream.status, headers, body: rawSource(), capture: exchange.clientCapture, idle };
     }
     if (keepUpstream) upstreamCopy = exchange.upstreamCapture = new BodyCapture(services.captureLimit);
     return { status: upstream.status, headers, body: out.pipeThrough(createSseSerializerStream()), capture: exchange.clientCapture };
   }
 
   if (contentType.includes('json') && hooks.transformResponse.isUsed()) {
-    const text = await new Response(source).text();
+    const text = await readBodyText(upstream);
     let json: JsonObject;
     try {
       json = JSON.parse(text);
@@ -163,7 +170,7 @@ export async function runPipeline(
   }
 
   exchange.upstreamCapture = exchange.clientCapture;
-  return { status: upstream.status, headers, body: source, capture: exchange.clientCapture };
+  return { status: upstream.status, headers, body: rawSource(), capture: exchange.clientCapture };
 }
 
 function captureOf(text: string, limit: number): BodyCapture {
@@ -181,7 +188,7 @@ export function jsonReply(status: number, body: unknown, headers: Record<string,
  * secret it echoed (some providers repeat the key they rejected) scrubbed.
  */
 async function upstreamErrorReply(upstream: Response, route: Route, services: PipelineServices): Promise<Reply> {
-  const text = redact(await upstream.text().catch(() => ''), services.secrets());
+  const text = redact(await readBodyText(upstream).catch(() => ''), services.secrets());
   let body: ReturnType<typeof errorBody>;
   try {
     const json = JSON.parse(text);

@@ -3,6 +3,7 @@
  * so trying again is invisible to it. Only failures that say "try elsewhere/later" are retried.
  */
 import { GatewayError } from './errors.ts';
+import { discardBody } from './node-body.ts';
 import type { RetryPolicy } from './types.ts';
 
 const RETRY_STATUSES = new Set([502, 503, 504]);
@@ -22,7 +23,7 @@ export async function withRetries(policy: RetryPolicy | undefined, signal: Abort
       if (response) return response;
       throw error;
     }
-    await response?.body?.cancel().catch(() => {});
+    if (response) await discardBody(response);
     await sleep(backoff(policy!, attempt), signal);
   }
 }

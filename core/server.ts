@@ -119,11 +119,14 @@ async function writeReply(res: ServerResponse, reply: Reply, ctx: MutableContext
   let failure: GatewayError | undefined;
   services.metrics?.streamOpened();
   try {
-    for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-      timing.ttfb ??= performance.now() - ctx.startedAt;
-      capture?.add(chunk);
-      // write() returns false when the client reads slower than we produce: wait, do not buffer.
-      if (!res.write(chunk)) await drained(res, ctx.signal);
+    if (body instanceof Readable) await pipeNode(body, res, ctx, timing, capture, reply.idle);
+    else {
+      for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+        timing.ttfb ??= performance.now() - ctx.startedAt;
+        capture?.add(chunk);
+        // write() returns false when the client reads slower than we produce: wait, do not buffer.
+        if (!res.write(chunk)) await drained(res, ctx.signal);
+      }
     }
   } catch (err) {
     if (!ctx.signal.aborted) {
@@ -141,6 +144,45 @@ async function writeReply(res: ServerResponse, reply: Reply, ctx: MutableContext
   res.end();
   exchange.error = failure;
   services.finish(ctx, exchange, { status: reply.status, headers, ttfbMs: timing.ttfb, outcome: failure ? 'error' : 'ok', error: failure });
+}
+
+/**
+ * Node stream to client, chunk by chunk as it arrives, pausing the upstream while the client is
+ * slow. Rejects on an upstream failure or when nothing arrives for `idle.ms`.
+ */
+function pipeNode(body: Readable, res: ServerResponse, ctx: MutableContext, timing: { ttfb: number | null }, capture: Reply['capture'], idle: Reply['idle']): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const arm = idle ? () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => finish(idle.error()), idle.ms);
+    } : undefined;
+    const onData = (chunk: Buffer) => {
+      arm?.();
+      timing.ttfb ??= performance.now() - ctx.startedAt;
+      capture?.add(chunk);
+      if (!res.write(chunk)) body.pause();
+    };
+    const onDrain = () => body.resume();
+    const onEnd = () => finish();
+    const onError = (err: Error) => finish(err);
+    // An upstream socket that dies mid-body ends the message without 'end' on some node versions.
+    const onClose = () => finish(body.readableEnded ? undefined : new Error('upstream closed the connection before the response finished'));
+    const onAbort = () => finish();
+    function finish(err?: Error) {
+      clearTimeout(timer);
+      body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      res.off('drain', onDrain);
+      ctx.signal.removeEventListener('abort', onAbort);
+      if (err || ctx.signal.aborted) body.destroy();
+      if (err) reject(err);
+      else resolve();
+    }
+    body.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
+    res.on('drain', onDrain);
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    arm?.();
+  });
 }
 
 function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {

@@ -14,14 +14,14 @@ import type { Endpoint, EventStream, SseEvent } from './types.ts';
  * `{ event: 'error', data: '{"error":{…}}' }` — the shape upstreams use for in-band errors — so a
  * translator can close its items and emit its own terminal event instead of being cut off.
  */
-export function createLazyEventStream(body: ReadableStream<Uint8Array>, signal: AbortSignal, describe: (err: unknown) => GatewayError, onBytes?: (chunk: Uint8Array) => void): EventStream {
+export function createLazyEventStream(getBody: () => ReadableStream<Uint8Array>, signal: AbortSignal, describe: (err: unknown) => GatewayError, onBytes?: (chunk: Uint8Array) => void): EventStream {
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   const parser = new SseParser();
   const decoder = new TextDecoder();
   return new ReadableStream<SseEvent>(
     {
       async pull(controller) {
-        reader ??= body.getReader();
+        reader ??= getBody().getReader();
         let emitted = 0;
         const emit = (event: SseEvent) => {
           emitted++;
@@ -48,7 +48,7 @@ export function createLazyEventStream(body: ReadableStream<Uint8Array>, signal: 
         }
       },
       cancel(reason) {
-        return (reader ?? body).cancel(reason);
+        return reader?.cancel(reason);
       },
     },
     // 0: do not pull before a reader asks, or the laziness above is lost.

@@ -7,7 +7,7 @@ import { Agent as HttpAgent, type ClientRequest, type IncomingMessage } from 'no
 import { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
 import { ProxyServer } from 'http-proxy-3';
-import { GatewayError, fetchUpstream, nodeRequestOf, requireApiKey, serializeBody, upstreamError, upstreamUrl, type RoutedContext, type UpstreamRequest } from 'aurora';
+import { GatewayError, fetchUpstream, nodeBodyResponse, nodeRequestOf, requireApiKey, serializeBody, upstreamError, upstreamUrl, type RoutedContext, type UpstreamRequest } from 'aurora';
 
 export const DEFAULT_HEADERS_TIMEOUT_MS = 300_000;
 
@@ -82,8 +82,8 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
           if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
         }
         const status = res.statusCode ?? 502;
-        const stream = status === 204 || status === 304 ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
-        resolve(new Response(stream, { status, statusText: res.statusMessage, headers }));
+        // The body stays a node stream: the core pipes it node to node unless a transform needs a web stream.
+        resolve(nodeBodyResponse(status === 204 || status === 304 ? null : res, { status, statusText: res.statusMessage, headers }));
       };
       pending.set(raw.req, { onProxyReq, onProxyRes });
 

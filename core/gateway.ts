@@ -90,7 +90,7 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
   const secrets = new Set<string>();
   const log = options.logger ?? createLogger({ level: config.log?.level ?? 'info', secrets: () => secrets });
   const hooks = createHooks();
-  tapPlugins(hooks, plugins);
+  const wants = tapPlugins(hooks, plugins);
 
   const routes: PluginRoute[] = [];
   let captureLimit = 0;
@@ -151,6 +151,7 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
 
   const listener = createRequestListener({
     hooks,
+    wants,
     metrics,
     log,
     routes,

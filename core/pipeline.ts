@@ -10,6 +10,7 @@ import type { MutableContext } from './context.ts';
 import { GatewayError, errorBody } from './errors.ts';
 import { clientHeaders, upstreamHeaders } from './headers.ts';
 import type { Hooks } from './hooks.ts';
+import type { HookWants } from './plugins.ts';
 import { redact } from './logger.ts';
 import { parseJsonBody, rememberRawBody, serializeBody } from './request-body.ts';
 import { withRetries } from './retry.ts';
@@ -43,6 +44,8 @@ export interface Exchange {
 
 export interface PipelineServices {
   hooks: Hooks;
+  /** Whether any tap of a transform hook wants this request (see `Filtered`). */
+  wants: HookWants;
   /** Copy what the client receives (usage for the audit and metrics is read from the copy). */
   capture: boolean;
   /** Bytes of each body's head to keep for the trail; 0 keeps only the tail that usage needs. */
@@ -99,7 +102,7 @@ export async function runPipeline(
     headers: upstreamHeaders(ctx.headers),
     body: ctx.body && route.model !== model ? { ...ctx.body, model: route.model } : ctx.body,
   };
-  if (hooks.transformRequest.isUsed()) request = await hooks.transformRequest.promise(request, routed);
+  if (services.wants.transformRequest(routed)) request = await hooks.transformRequest.promise(request, routed);
 
   if (services.capture) {
     const body = request.body === undefined ? undefined : Buffer.from(serializeBody(request.body)).toString('utf8');
@@ -145,7 +148,7 @@ export async function runPipeline(
     headers['x-accel-buffering'] = 'no';
     let upstreamCopy: BodyCapture | undefined;
     const events = createLazyEventStream(webSource, ctx.signal, (err) => upstreamStreamError(route, err), (chunk) => upstreamCopy?.add(chunk));
-    const out = hooks.transformStream.isUsed() ? hooks.transformStream.call(events, routed) : events;
+    const out = services.wants.transformStream(routed) ? hooks.transformStream.call(events, routed) : events;
     if (out === events) {
       // Nobody reshapes this stream: bytes go out as they came, and the client copy is the upstream copy.
       exchange.upstreamCapture = exchange.clientCapture;
@@ -155,7 +158,7 @@ export async function runPipeline(
     return { status: upstream.status, headers, body: out.pipeThrough(createSseSerializerStream()), capture: exchange.clientCapture };
   }
 
-  if (contentType.includes('json') && hooks.transformResponse.isUsed()) {
+  if (contentType.includes('json') && services.wants.transformResponse(routed)) {
     const text = await readBodyText(upstream);
     let json: JsonObject;
     try {
@@ -170,7 +173,16 @@ export async function runPipeline(
   }
 
   exchange.upstreamCapture = exchange.clientCapture;
-  return { status: upstream.status, headers, body: rawSource(), capture: exchange.clientCapture };
+  const node = nodeBodyOf(upstream);
+  if (node) {
+    // Untouched bytes straight from the socket: their length and encoding still hold (a fetch body
+    // was decoded, so there they would not).
+    for (const name of ['content-length', 'content-encoding']) {
+      const value = upstream.headers.get(name);
+      if (value) headers[name] = value;
+    }
+  }
+  return { status: upstream.status, headers, body: node ?? webSource(), capture: exchange.clientCapture };
 }
 
 function captureOf(text: string, limit: number): BodyCapture {

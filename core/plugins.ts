@@ -1,7 +1,7 @@
 /** Checking, ordering and tapping plugins: done once at startup, never per request. */
 import { StartupError } from './errors.ts';
 import { HOOK_NAMES, PLUGIN_KEYS, type Hooks } from './hooks.ts';
-import type { HookName, Plugin } from './types.ts';
+import type { HookName, Plugin, RoutedContext } from './types.ts';
 
 /** Reject what would otherwise fail silently: a misspelt hook, a duplicate name, a non-object. */
 export function checkPlugins(plugins: readonly unknown[]): asserts plugins is Plugin[] {
@@ -20,9 +20,11 @@ export function checkPlugins(plugins: readonly unknown[]): asserts plugins is Pl
       }
     }
     for (const hook of HOOK_NAMES) {
-      const handler = (plugin as Plugin)[hook];
-      if (handler !== undefined && typeof handler !== 'function') {
-        throw new StartupError('AURORA_ERR_PLUGIN_INVALID', `plugins[${i}] ${name}: ${hook} must be a function`);
+      const value = (plugin as Plugin)[hook] as unknown;
+      const filtered = hook.startsWith('transform') && typeof value === 'object' && value !== null
+        && typeof (value as { filter?: unknown }).filter === 'function' && typeof (value as { handler?: unknown }).handler === 'function';
+      if (value !== undefined && typeof value !== 'function' && !filtered) {
+        throw new StartupError('AURORA_ERR_PLUGIN_INVALID', `plugins[${i}] ${name}: ${hook} must be a function${hook.startsWith('transform') ? ' or { filter, handler }' : ''}`);
       }
     }
   });
@@ -37,18 +39,35 @@ export function sortPlugins(plugins: readonly Plugin[]): Plugin[] {
   ];
 }
 
+type AnyFn = (...args: unknown[]) => unknown;
+export type TransformHookName = 'transformRequest' | 'transformStream' | 'transformResponse';
+/** Per transform hook: does any tap want this request? (Taps without a filter always do.) */
+export type HookWants = Record<TransformHookName, (ctx: RoutedContext) => boolean>;
+
 /** Tap every handler under its plugin's name; errors leave tagged with plugin and hook. */
-export function tapPlugins(hooks: Hooks, plugins: readonly Plugin[]): void {
+export function tapPlugins(hooks: Hooks, plugins: readonly Plugin[]): HookWants {
+  const filters: Record<TransformHookName, Array<((ctx: RoutedContext) => boolean) | null>> = { transformRequest: [], transformStream: [], transformResponse: [] };
   for (const plugin of plugins) {
     for (const hook of HOOK_NAMES) {
-      const handler = plugin[hook] as ((...args: unknown[]) => unknown) | undefined;
-      if (!handler) continue;
+      const value = plugin[hook] as AnyFn | { filter: (ctx: RoutedContext) => boolean; handler: AnyFn } | undefined;
+      if (!value) continue;
+      const filter = typeof value === 'function' ? null : value.filter.bind(plugin);
+      const handler = (typeof value === 'function' ? value : value.handler).bind(plugin);
+      const tagged = tagErrors(handler, plugin.name, hook);
+      // A filtered waterfall tap passes its input on untouched for requests it does not want.
+      const run: AnyFn = filter ? (input, ctx) => (filter(ctx as RoutedContext) ? tagged(input, ctx) : input) : tagged;
+      if (hook in filters) filters[hook as TransformHookName].push(filter);
       const tap = { name: plugin.name };
-      const tagged = tagErrors(handler.bind(plugin), plugin.name, hook);
-      if (hook === 'transformStream') hooks.transformStream.tap(tap, tagged as never);
-      else (hooks[hook] as { tapPromise: (t: object, fn: unknown) => void }).tapPromise(tap, async (...args: unknown[]) => tagged(...args));
+      if (hook === 'transformStream') hooks.transformStream.tap(tap, run as never);
+      else (hooks[hook] as { tapPromise: (t: object, fn: unknown) => void }).tapPromise(tap, async (...args: unknown[]) => run(...args));
     }
   }
+  const wants = (list: Array<((ctx: RoutedContext) => boolean) | null>) => {
+    if (list.length === 0) return () => false;
+    if (list.includes(null)) return () => true;
+    return (ctx: RoutedContext) => list.some((f) => f!(ctx));
+  };
+  return { transformRequest: wants(filters.transformRequest), transformStream: wants(filters.transformStream), transformResponse: wants(filters.transformResponse) };
 }
 
 /** After startup no hook may gain a tap: that would bypass ordering and startup checks. */

@@ -5,7 +5,7 @@
 import { createGateway, type AuroraConfig, type Gateway } from './gateway.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { SseParser, parseSseText } from './sse.ts';
-import type { SseEvent } from './types.ts';
+import type { Filtered, RoutedContext, SseEvent } from './types.ts';
 
 export { startMockUpstream, OK_TRIGGER } from '../examples/mock-upstream/index.ts';
 export type { MockReply, MockTurn, MockUpstream, MockUpstreamOptions, RecordedRequest } from '../examples/mock-upstream/index.ts';
@@ -70,4 +70,14 @@ function withJson(event: SseEvent): ParsedEvent {
   } catch {
     return event;
   }
+}
+
+/**
+ * Call a transform hook of a plugin as the core does, filter included: a request the filter does
+ * not accept gets its input back unchanged. For unit tests of a plugin's hooks.
+ */
+export function callTransform<I, R>(hook: Filtered<(input: I, ctx: RoutedContext) => R> | undefined, input: I, ctx: RoutedContext): R | I {
+  if (!hook) return input;
+  if (typeof hook === 'function') return hook(input, ctx);
+  return hook.filter(ctx) ? hook.handler(input, ctx) : input;
 }

@@ -177,14 +177,23 @@ export interface PluginHooks {
   /** First answer wins; nobody answers → 404 model_not_found. */
   resolveModel?(model: string, ctx: RequestContext): Route | undefined | Promise<Route | undefined>;
   /** Waterfall: return the request, changed or not. */
-  transformRequest?(request: UpstreamRequest, ctx: RoutedContext): UpstreamRequest | Promise<UpstreamRequest>;
+  transformRequest?: Filtered<(request: UpstreamRequest, ctx: RoutedContext) => UpstreamRequest | Promise<UpstreamRequest>>;
   /** Waterfall over the parsed event stream: wrap it (`pipeThrough`) or return it unchanged. Never read it here. */
-  transformStream?(stream: EventStream, ctx: RoutedContext): EventStream;
+  transformStream?: Filtered<(stream: EventStream, ctx: RoutedContext) => EventStream>;
   /** Waterfall over a whole (non-stream, 2xx) JSON response. */
-  transformResponse?(response: JsonObject, ctx: RoutedContext): JsonObject | Promise<JsonObject>;
+  transformResponse?: Filtered<(response: JsonObject, ctx: RoutedContext) => JsonObject | Promise<JsonObject>>;
   /** Parallel, after the client has its answer; awaited on shutdown. */
   onAudit?(record: AuditRecord): void | Promise<void>;
 }
+
+/**
+ * A transform hook, either a function or `{ filter, handler }`: the handler runs only for requests
+ * the filter accepts. When no tap accepts a request, the core skips the hook entirely — no JSON
+ * parse of the answer, no event parsing of the stream — so a plugin that reshapes only its own
+ * routes costs nothing on everyone else's (the idea of Rolldown's hook filters).
+ */
+export type Filtered<F> = F | { filter: (ctx: RoutedContext) => boolean; handler: F };
+
 export type HookName = keyof PluginHooks;
 
 export interface Plugin extends PluginHooks {

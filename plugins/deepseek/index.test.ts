@@ -1,3 +1,4 @@
+import { callTransform } from '../../core/testing.ts';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSseText } from '../../core/sse.ts';
@@ -71,7 +72,7 @@ describe('deepseek plugin wiring', () => {
     const ctx = context('responses', clientBody, r);
     // An earlier plugin (effort) changed the effort: the translation must use request.body.
     const request: UpstreamRequest = { method: 'POST', path: '/responses', headers: new Headers({ accept: 'text/event-stream' }), body: { ...clientBody, model: r.model, reasoning: { effort: 'max' } } };
-    const out = await plugin.transformRequest!(request, ctx);
+    const out = await callTransform(plugin.transformRequest, request, ctx);
     expect(out.path).toBe('/chat/completions');
     expect(out.method).toBe('POST');
     expect(out.headers).toBe(request.headers);
@@ -85,7 +86,7 @@ describe('deepseek plugin wiring', () => {
     const plugin = await setUp({ modelMap: { alias: 'deepseek-v4-flash' }, models: ['alias'] });
     const r = (await route(plugin, 'alias', 'chat.completions'))!;
     const body = { model: 'alias', messages: [{ role: 'developer', content: 'x' }, { role: 'user', content: 'hi' }], n: 1, store: true, max_completion_tokens: 10, stream: true, stream_options: { include_usage: true }, thinking: { type: 'disabled' } };
-    const out = await plugin.transformRequest!({ method: 'POST', path: '/chat/completions', headers: new Headers(), body }, context('chat.completions', body, r));
+    const out = await callTransform(plugin.transformRequest, { method: 'POST', path: '/chat/completions', headers: new Headers(), body }, context('chat.completions', body, r));
     expect(out.path).toBe('/chat/completions');
     expect(out.body).toEqual({
       model: 'deepseek-v4-flash',
@@ -102,14 +103,14 @@ describe('deepseek plugin wiring', () => {
     const other: Route = { provider: { name: 'openai', baseUrl: 'https://api.openai.com/v1' }, model: 'gpt-5.5' };
     const ctx = context('responses', { model: 'gpt-5.5', input: 'hi' }, other);
     const request: UpstreamRequest = { method: 'POST', path: '/responses', headers: new Headers(), body: ctx.body };
-    expect(await plugin.transformRequest!(request, ctx)).toBe(request);
+    expect(await callTransform(plugin.transformRequest, request, ctx)).toBe(request);
     const stream: EventStream = new ReadableStream<SseEvent>();
-    expect(plugin.transformStream!(stream, ctx)).toBe(stream);
+    expect(callTransform(plugin.transformStream, stream, ctx)).toBe(stream);
     const response = { id: 'resp_1', object: 'response' };
-    expect(await plugin.transformResponse!(response, ctx)).toBe(response);
+    expect(await callTransform(plugin.transformResponse, response, ctx)).toBe(response);
     // Ours, but a Chat Completions stream: untouched too.
     const ours = (await route(plugin, 'deepseek-v4-pro', 'chat.completions'))!;
-    expect(plugin.transformStream!(stream, context('chat.completions', { model: 'deepseek-v4-pro' }, ours))).toBe(stream);
+    expect(callTransform(plugin.transformStream, stream, context('chat.completions', { model: 'deepseek-v4-pro' }, ours))).toBe(stream);
   });
 
   it('transformStream translates our Responses streams, echoing the model the client asked for', async () => {
@@ -123,7 +124,7 @@ describe('deepseek plugin wiring', () => {
         c.close();
       },
     });
-    const reader = plugin.transformStream!(source, context('responses', body, r)).getReader();
+    const reader = callTransform(plugin.transformStream, source, context('responses', body, r)).getReader();
     const events: JsonObject[] = [];
     for (;;) {
       const { done, value } = await reader.read();
@@ -141,7 +142,7 @@ describe('deepseek plugin wiring', () => {
     const body = { model: 'deepseek-v4-pro', input: 'hi' };
     const r = (await route(plugin, 'deepseek-v4-pro'))!;
     const chat = { id: 'x', object: 'chat.completion', created: 1, model: 'deepseek-v4-pro', choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'hello' } }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
-    const res = await plugin.transformResponse!(chat, context('responses', body, r));
+    const res = await callTransform(plugin.transformResponse, chat, context('responses', body, r));
     expect(res).toMatchObject({ object: 'response', status: 'completed', model: 'deepseek-v4-pro', output: [{ type: 'message', content: [{ text: 'hello' }] }] });
   });
 
@@ -149,10 +150,10 @@ describe('deepseek plugin wiring', () => {
     const plugin = await setUp({ models: ['deepseek-v4-pro', 'deepseek-*'], modelMap: { 'gpt-5.5': 'deepseek-v4-pro' } });
     const anyRoute: Route = { provider: { name: 'aurora', baseUrl: 'aurora://local' }, model: '' };
     const list = { object: 'list', data: [{ id: 'gpt-4.1-mini', object: 'model', created: 1, owned_by: 'openai' }, { id: 'deepseek-v4-pro', object: 'model', created: 0, owned_by: 'deepseek' }] };
-    const out = await plugin.transformResponse!(list, context('models', undefined, anyRoute));
+    const out = await callTransform(plugin.transformResponse, list, context('models', undefined, anyRoute));
     expect(out.data.map((m: JsonObject) => m.id)).toEqual(['gpt-4.1-mini', 'deepseek-v4-pro', 'gpt-5.5']);
     expect(out.data[2]).toEqual({ id: 'gpt-5.5', object: 'model', created: 0, owned_by: 'deepseek' });
-    const empty = await plugin.transformResponse!({ object: 'list', data: [] }, context('models', undefined, anyRoute));
+    const empty = await callTransform(plugin.transformResponse, { object: 'list', data: [] }, context('models', undefined, anyRoute));
     expect(empty.data.map((m: JsonObject) => m.id)).toEqual(['deepseek-v4-pro', 'gpt-5.5']);
   });
 });

@@ -4,7 +4,7 @@
  * request.ts, response.ts and stream.ts, the reasoning carrier in state.ts.
  */
 import { compileModelPatterns } from 'aurora';
-import type { JsonObject, Plugin, Provider, RoutedContext, UpstreamRequest } from 'aurora';
+import type { EventStream, JsonObject, Plugin, Provider, RoutedContext, UpstreamRequest } from 'aurora';
 import { type DeepSeekOptions, deepseekOptionsSchema } from './options.ts';
 import { toChatRequest } from './request.ts';
 import { toResponsesResponse } from './response.ts';
@@ -83,28 +83,28 @@ export default function deepseek(options: DeepSeekOptions = {}): Plugin {
       return { provider: s.provider, model: modelMap[model] ?? model };
     },
 
-    transformRequest(request: UpstreamRequest, ctx) {
-      if (!ours(ctx) || !request.body) return request;
+    transformRequest: { filter: ours, handler(request: UpstreamRequest, ctx: RoutedContext) {
+      if (!request.body) return request;
       const s = state!;
       if (ctx.endpoint === 'responses') {
         return { ...request, path: '/chat/completions', body: toChatRequest(request.body, { model: ctx.route.model, carrier: s.carrier }) };
       }
       if (ctx.endpoint === 'chat.completions') return { ...request, body: cleanChatBody(request.body, ctx.route.model) };
       return request;
-    },
+    } },
 
-    transformStream(stream, ctx) {
-      if (!ours(ctx) || ctx.endpoint !== 'responses') return stream;
+    // Only our Responses streams are translated; a Chat Completions stream is already DeepSeek's shape.
+    transformStream: { filter: (ctx: RoutedContext) => ours(ctx) && ctx.endpoint === 'responses', handler(stream: EventStream, ctx: RoutedContext) {
       const request = ctx.body ?? {};
       return stream.pipeThrough(createResponsesStreamTranslator({ request, model: String(request.model ?? ctx.route.model), carrier: state!.carrier }));
-    },
+    } },
 
-    transformResponse(response, ctx) {
+    // Our Responses answers, and GET /v1/models whoever answers it (our models are added to the list).
+    transformResponse: { filter: (ctx: RoutedContext) => ctx.endpoint === 'models' || (ours(ctx) && ctx.endpoint === 'responses'), handler(response: JsonObject, ctx: RoutedContext) {
       if (ctx.endpoint === 'models') return addModels(response, (state ?? init()).listed);
-      if (!ours(ctx) || ctx.endpoint !== 'responses') return response;
       const request = ctx.body ?? {};
       return toResponsesResponse(response, { request, model: String(request.model ?? ctx.route.model), carrier: state!.carrier });
-    },
+    } },
   };
 }
 

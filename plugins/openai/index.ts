@@ -41,15 +41,15 @@ export default function openai(options: OpenAIOptions = {}): Plugin {
       if (ctx.endpoint === 'models') return catchAll ? { provider, model: '' } : undefined;
       return claims(model) ? { provider, model } : undefined;
     },
-    transformResponse(response, ctx) {
-      // An explicit model list is advertised in GET /v1/models whoever answers it.
-      if (ctx.endpoint !== 'models' || catchAll || ctx.route.provider === provider || !Array.isArray(response.data)) return response;
+    // An explicit model list is advertised in GET /v1/models whoever answers it; nothing else is touched.
+    transformResponse: { filter: (ctx) => ctx.endpoint === 'models' && !catchAll && ctx.route.provider !== provider, handler(response) {
+      if (!Array.isArray(response.data)) return response;
       const listed = new Set(response.data.map((m: { id?: string }) => m.id));
       for (const id of options.models!) {
         if (!id.includes('*') && !listed.has(id)) response.data.push({ id, object: 'model', created: 0, owned_by: name });
       }
       return response;
-    },
+    } },
     describe: () => ({ providers: [{ name, baseUrl: provider.baseUrl, models: catchAll ? ['*'] : options.models!, keySet: Boolean(provider.apiKey) }] }),
     close() {
       forwarder?.close();

@@ -5,7 +5,7 @@ import { redactHeaders } from './headers.ts';
 import { redact } from './logger.ts';
 import type { Exchange } from './pipeline.ts';
 import type { AuditRecord, CapturedBody, Outcome } from './types.ts';
-import { usageFromJson, usageFromSse } from './usage.ts';
+import { usageFromJsonText, usageFromSse } from './usage.ts';
 
 export interface Finished {
   status: number;
@@ -78,11 +78,7 @@ function readUsage(exchange: Exchange, contentType: string | undefined) {
   if (!capture) return null;
   const text = capture.ending();
   if (contentType?.includes('text/event-stream')) return usageFromSse(text);
-  try {
-    return usageFromJson(JSON.parse(text));
-  } catch {
-    return null;
-  }
+  return usageFromJsonText(text);
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;

@@ -22,14 +22,18 @@ export function createContext(init: {
   id?: string;
 }): MutableContext {
   const id = init.id ?? `req_${randomUUID().replaceAll('-', '')}`;
+  let log: Logger | undefined;
   return {
     id,
+    // The per-request child logger is made on first use: most requests never log through it.
+    get log() {
+      return (log ??= init.log.child({ requestId: id }));
+    },
     endpoint: init.endpoint,
     method: init.method,
     path: init.path,
     headers: init.headers,
     signal: init.signal,
-    log: init.log.child({ requestId: id }),
     startedAt: performance.now(),
     body: undefined,
     stream: false,

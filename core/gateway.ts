@@ -126,7 +126,8 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
   const metrics = server.metrics ? createMetrics() : undefined;
   const audited = hooks.onAudit.isUsed();
   const finish = (ctx: MutableContext, exchange: Exchange, finished: Finished) => {
-    ctx.log.info('request', {
+    log.info('request', {
+      requestId: ctx.id,
       method: ctx.method,
       path: ctx.path,
       status: finished.status,

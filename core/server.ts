@@ -114,8 +114,9 @@ async function writeReply(res: ServerResponse, reply: Reply, ctx: MutableContext
     return services.finish(ctx, exchange, { status: reply.status, headers, ttfbMs: timing.ttfb, outcome: error ? 'error' : 'ok', error });
   }
   res.writeHead(reply.status, headers);
-  // Send headers now: a streaming client should see 200 before the first token.
-  res.flushHeaders();
+  // A streaming client should see 200 before the first token; any other answer sends its headers
+  // with its first bytes (one write instead of two).
+  if (String(headers['content-type'] ?? '').includes('text/event-stream')) res.flushHeaders();
   let failure: GatewayError | undefined;
   services.metrics?.streamOpened();
   try {

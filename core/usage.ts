@@ -51,3 +51,34 @@ export function usageFromSse(text: string): Usage | null {
   }
   return null;
 }
+
+/**
+ * Usage from a JSON body's text without parsing the whole body: only the object after the last
+ * `"usage"` key is parsed (answers can be large; this runs for every request).
+ */
+export function usageFromJsonText(text: string): Usage | null {
+  const at = text.lastIndexOf('"usage"');
+  if (at === -1) return null;
+  let i = at + 7;
+  while (i < text.length && (text[i] === ' ' || text[i] === ':' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++;
+  if (text[i] !== '{') return null;
+  const end = matchingBrace(text, i);
+  if (end === -1) return null;
+  try {
+    return usageFromJson({ usage: JSON.parse(text.slice(i, end + 1)) });
+  } catch {
+    return null;
+  }
+}
+
+function matchingBrace(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92 /* \ */) i++;
+    } else if (c === 123 /* { */) depth++;
+    else if (c === 125 /* } */ && --depth === 0) return i;
+  }
+  return -1;
+}

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { BodyCapture } from './capture.ts';
 import { hasBody, nodeBodyOf, readBodyText, webBodyOf } from './node-body.ts';
 import type { MutableContext } from './context.ts';
-import { GatewayError, errorBody } from './errors.ts';
+import { GatewayError, errorBody, type OpenAIErrorBody } from './errors.ts';
 import { clientHeaders, upstreamHeaders } from './headers.ts';
 import type { Hooks } from './hooks.ts';
 import type { HookWants } from './plugins.ts';
@@ -60,10 +60,10 @@ const ENDPOINT_PATHS: Record<Endpoint, string> = {
   models: '/models',
 };
 
-// Used when nobody claims GET /v1/models: the list is then built by transformResponse taps alone.
 // Codex's own idle limit is 300 s; past that nobody is waiting for the stream any more.
 const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 
+// Used when nobody claims GET /v1/models: the list is then built by transformResponse taps alone.
 const LOCAL_MODELS: Route = { provider: { name: 'aurora', baseUrl: 'aurora://local' }, model: '' };
 
 export async function runPipeline(
@@ -114,12 +114,11 @@ export async function runPipeline(
   exchange.upstreamHeaders = upstream.headers;
 
   if (upstream.status >= 400) {
-    const reply = await upstreamErrorReply(upstream, route, services);
+    const { reply, error } = await upstreamErrorReply(upstream, route, services);
     if (services.capture) {
       exchange.clientCapture = captureOf(reply.body as string, services.captureLimit);
       exchange.upstreamCapture = exchange.clientCapture;
     }
-    const { error } = JSON.parse(reply.body as string);
     exchange.error = { code: error.code ?? `upstream_${reply.status}`, message: error.message };
     return reply;
   }
@@ -199,9 +198,9 @@ export function jsonReply(status: number, body: unknown, headers: Record<string,
  * Upstream said no: keep its status, message and Retry-After, in the OpenAI error shape, with any
  * secret it echoed (some providers repeat the key they rejected) scrubbed.
  */
-async function upstreamErrorReply(upstream: Response, route: Route, services: PipelineServices): Promise<Reply> {
+async function upstreamErrorReply(upstream: Response, route: Route, services: PipelineServices): Promise<{ reply: Reply; error: OpenAIErrorBody['error'] }> {
   const text = redact(await readBodyText(upstream).catch(() => ''), services.secrets());
-  let body: ReturnType<typeof errorBody>;
+  let body: OpenAIErrorBody;
   try {
     const json = JSON.parse(text);
     const e = json?.error;
@@ -213,13 +212,12 @@ async function upstreamErrorReply(upstream: Response, route: Route, services: Pi
   } catch {
     body = errorBody(text || `Provider ${route.provider.name} answered ${upstream.status} ${upstream.statusText}`, 'upstream_error', `upstream_${upstream.status}`);
   }
-  const headers = clientHeaders(upstream.headers);
-  return jsonReply(upstream.status, body, headers);
+  return { reply: jsonReply(upstream.status, body, clientHeaders(upstream.headers)), error: body.error };
 }
 
+/** A failure after the stream started, described for the in-band error event. */
 function upstreamStreamError(route: Route, err: unknown): GatewayError {
   const known = GatewayError.is(err) ? err : upstreamError(route.provider.name, err);
   return new GatewayError('AURORA_ERR_UPSTREAM_STREAM', { args: [route.provider.name, known.message], cause: err });
 }
 
-export { upstreamStreamError };

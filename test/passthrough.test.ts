@@ -195,6 +195,27 @@ describe('upstream failures', () => {
     expect(last.json.response.error.code).toBe('server_error');
   });
 
+  it('resends once when a kept-alive upstream socket turns out to be closed', async () => {
+    // The upstream drops every connection on its second request, as a server closing an idle
+    // keep-alive socket does at the moment the gateway reuses it.
+    const seen = new WeakMap<object, number>();
+    const raw = await startRawUpstream((req, res) => {
+      const n = (seen.get(req.socket) ?? 0) + 1;
+      seen.set(req.socket, n);
+      if (n > 1) return void req.socket.destroy();
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'resp_1', object: 'response', output: [] }));
+    });
+    const local = await createTestGateway({ plugins: [auth({ masterKey: MASTER_KEY }), openai({ baseUrl: `${raw.url}/v1`, apiKey: UPSTREAM_KEY })] });
+    try {
+      for (let i = 0; i < 3; i++) expect((await post(`${local.baseUrl}/responses`, SEED)).status).toBe(200);
+    } finally {
+      await local.close();
+      await raw.close();
+    }
+  });
+
   it('aborts the upstream request when the client goes away', async () => {
     mock.enqueue({ fault: 'never-end', events: 2 });
     const aborted = mock.nextClientAbort();

@@ -11,6 +11,9 @@ import { GatewayError, fetchUpstream, nodeBodyResponse, nodeRequestOf, requireAp
 
 export const DEFAULT_HEADERS_TIMEOUT_MS = 300_000;
 
+// How a reused socket that the upstream already closed fails, depending on when the close lands.
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+
 export interface ProxyForwarder {
   forward(request: UpstreamRequest, ctx: RoutedContext): Promise<Response>;
   close(): void;
@@ -30,7 +33,18 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
   proxy.on('proxyReq', (proxyReq, req) => pending.get(req)?.onProxyReq(proxyReq));
   proxy.on('proxyRes', (proxyRes, req) => pending.get(req)?.onProxyRes(proxyRes));
 
-  function forward(request: UpstreamRequest, ctx: RoutedContext): Promise<Response> {
+  async function forward(request: UpstreamRequest, ctx: RoutedContext): Promise<Response> {
+    try {
+      return await send(request, ctx);
+    } catch (err) {
+      // A kept-alive socket the upstream closed while idle fails at our first write (ECONNRESET)
+      // before the upstream read anything: send once more on a fresh socket, as Node's docs advise.
+      if ((err as { staleSocket?: boolean }).staleSocket && !ctx.signal.aborted) return send(request, ctx);
+      throw err;
+    }
+  }
+
+  function send(request: UpstreamRequest, ctx: RoutedContext): Promise<Response> {
     const raw = nodeRequestOf(ctx);
     if (!raw) return fetchUpstream(request, ctx);
     const { provider } = ctx.route;
@@ -98,7 +112,10 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
       }, (err) => {
         pending.delete(raw.req);
         ctx.signal.removeEventListener('abort', onAbort);
-        fail(ctx.signal.aborted ? new Error('client closed the connection') : upstreamError(provider.name, err));
+        if (ctx.signal.aborted) return fail(new Error('client closed the connection'));
+        const failure = upstreamError(provider.name, err);
+        if (proxyReq?.reusedSocket && STALE_SOCKET_CODES.has(String((err as NodeJS.ErrnoException).code))) Object.assign(failure, { staleSocket: true });
+        fail(failure);
       });
     });
   }

@@ -1,7 +1,8 @@
 // `npm run bench [-- --quick] [-- --profile] [-- --build]`: Aurora's overhead against the emulated
 // upstream called directly and against a bare node:http proxy, in one run, every target under the
 // same load on 127.0.0.1. The emulator and each target run as child processes (own event loops);
-// the load generator is this process. Prints markdown tables; asserts no thresholds.
+// the load generator is this process. Also: `node core --workers 1|2` rows (workers.mjs) and the audit
+// store at 1k/10k/100k records (audit-store.mjs). Prints markdown tables; asserts no thresholds.
 // See bench/README.md for what each number means.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,9 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { fmt, load, machine, mergeLoads, mergeStreams, openStreams, startChild, streamLoad, table } from './lib.mjs';
 import { printProfile, summarizeProfile } from './profile.mjs';
+import { benchAuditStore } from './audit-store.mjs';
 import { benchTranslator } from './translator.mjs';
+import { startCoreWorkers } from './workers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -20,8 +23,8 @@ const { values: flags } = parseArgs({ options: { quick: { type: 'boolean' }, pro
 // Durations and counts are totals per target, split over `rounds` interleaved rounds (every target once
 // per round) so that a burst of load from elsewhere on the machine does not land on one target only.
 const S = flags.quick
-  ? { rounds: 1, warm: 0.3, duration: 1, rateDuration: 1, rate: 200, rateConns: 1, conns: 50, c1: 10, c100: 100, openStreams: 200, translatorS: 0.5 }
-  : { rounds: 2, warm: 1, duration: 6, rateDuration: 4, rate: 200, rateConns: 1, conns: 50, c1: 50, c100: 400, openStreams: 1000, translatorS: 3 };
+  ? { rounds: 1, warm: 0.3, duration: 1, rateDuration: 1, rate: 200, rateConns: 1, conns: 50, c1: 10, c100: 100, openStreams: 200, translatorS: 0.5, auditSizes: [1000, 10000] }
+  : { rounds: 2, warm: 1, duration: 6, rateDuration: 4, rate: 200, rateConns: 1, conns: 50, c1: 50, c100: 400, openStreams: 1000, translatorS: 3, auditSizes: [1000, 10000, 100000] };
 
 const UPSTREAM_KEY = 'sk-bench-upstream';
 const MASTER_KEY = 'bench-master-key';
@@ -45,6 +48,10 @@ const TARGETS = [
   { id: 'auth', label: 'Aurora + auth', key: MASTER_KEY, masterKey: MASTER_KEY },
   { id: 'audit', label: 'Aurora + auth + audit', key: MASTER_KEY, masterKey: MASTER_KEY, skip: auditBuilt ? undefined : 'dist/plugins/audit is not built yet' },
   { id: 'deepseek', label: 'Aurora → DeepSeek (translating)', key: 'anything' },
+  // The passthrough config started as users start it, `node core --workers N` (node:cluster shares the
+  // port). Non-stream throughput rounds only; CPU is the primary's plus every worker's.
+  { id: 'w1', label: 'Aurora passthrough, `node core --workers 1`', key: 'anything', workers: 1 },
+  { id: 'w2', label: 'Aurora passthrough, `node core --workers 2`', key: 'anything', workers: 2 },
 ];
 const MEMORY_TARGETS = ['raw', 'pass', 'audit', 'deepseek'];
 
@@ -65,6 +72,7 @@ const startUpstream = (options) => startChild(join(here, 'upstream.mjs'), { apiK
 async function startTarget(target, upstream, execArgv = []) {
   // "direct" is the emulator itself: its CPU is what the CPU column shows for that row.
   if (target.id === 'direct') return { url: upstream.url, stats: upstream.stats, close: async () => {} };
+  if (target.workers) return startCoreWorkers({ workers: target.workers, upstream: upstream.url, apiKey: UPSTREAM_KEY, cwd: tmp, env: childEnv });
   const upstreamUrl = upstream.url;
   const spec = { kind: target.id, upstream: upstreamUrl, apiKey: UPSTREAM_KEY, masterKey: target.masterKey, auditDir: join(tmp, `audit-${Date.now()}`) };
   return startChild(join(here, 'serve.mjs'), spec, { execArgv, cwd: tmp, env: childEnv });
@@ -78,11 +86,13 @@ async function measureAll(upstream) {
     for (const t of live) servers[t.id] = await startTarget(t, upstream);
     const hdr = (t) => ({ authorization: `Bearer ${t.key}` });
     // Each round visits every target, starting one further along, so no target always goes first.
-    const rounds = async (what, run) => {
+    // The multi-worker targets take part in the non-stream throughput rounds only (`all`).
+    const rounds = async (what, run, all = false) => {
+      const list = all ? live : live.filter((t) => !t.workers);
       for (let round = 0; round < S.rounds; round++) {
         log(`${what}, round ${round + 1}/${S.rounds}`);
-        for (let i = 0; i < live.length; i++) {
-          const t = live[(i + round) % live.length];
+        for (let i = 0; i < list.length; i++) {
+          const t = list[(i + round) % list.length];
           const [key, result] = await run(t, servers[t.id], hdr(t));
           (runs[t.id][key] ??= []).push(result);
         }
@@ -92,7 +102,7 @@ async function measureAll(upstream) {
     for (const t of live) await load({ url: servers[t.id].url, path: PATHS.responses, body: BODIES.responses, headers: hdr(t), connections: S.conns, duration: S.warm });
     for (const ep of ['responses', 'chat']) {
       await rounds(`${ep}: ${S.conns} connections, ${S.duration / S.rounds} s per target`, async (t, srv, headers) =>
-        [`${ep}Load`, await load({ url: srv.url, path: PATHS[ep], body: BODIES[ep], headers, connections: S.conns, duration: S.duration / S.rounds, cpuOf: srv })]);
+        [`${ep}Load`, await load({ url: srv.url, path: PATHS[ep], body: BODIES[ep], headers, connections: S.conns, duration: S.duration / S.rounds, cpuOf: srv })], true);
       await rounds(`${ep}: ${S.rate} req/s over ${S.rateConns} connections, ${S.rateDuration / S.rounds} s per target`, async (t, srv, headers) =>
         [`${ep}Rate`, await load({ url: srv.url, path: PATHS[ep], body: BODIES[ep], headers, connections: S.rateConns, duration: S.rateDuration / S.rounds, overallRate: S.rate })]);
     }
@@ -167,17 +177,18 @@ function failures(...runs) {
   return n ? `${n} (${Object.entries(why).map(([k, v]) => `${k}×${v}`).join(', ')})` : '0';
 }
 
-function report(m, results, memory, translator) {
+function report(m, results, memory, translator, auditStore) {
   const print = (s = '') => console.log(s);
   const get = (id) => results[id];
   const ratio = (a, b) => (a && b ? a / b : NaN);
-  const rows = TARGETS.filter((t) => !t.skip);
+  const loadRows = TARGETS.filter((t) => !t.skip);
+  const rows = loadRows.filter((t) => !t.workers);
 
   print(`\n## Non-stream throughput: ${S.conns} connections, ${S.duration} s per endpoint and target\n`);
-  print('CPU µs/req: CPU time (user+system) of the measured process per response: the gateway or proxy child, or the emulator on the "direct" row.\n');
+  print('CPU µs/req: CPU time (user+system) of the measured process per response: the gateway or proxy child, the emulator on the "direct" row, the primary and all workers on the `node core` rows.\n');
   print(table(
     ['target', 'responses req/s', 'p50 ms', 'p99 ms', '× direct', '× raw', 'CPU µs/req', 'chat req/s', 'p50 ms', 'p99 ms', '× direct', '× raw', 'CPU µs/req', 'errors'],
-    rows.map((t) => {
+    loadRows.map((t) => {
       const r = get(t.id);
       const cells = [t.label];
       for (const ep of ['responses', 'chat']) {
@@ -230,6 +241,15 @@ function report(m, results, memory, translator) {
     print(`\n## Audit on vs off (throughput at ${S.conns} connections)\n\n- ${line('responses')}\n- ${line('chat')}`);
   } else print('\n## Audit on vs off\n\n- skipped: dist/plugins/audit is not built yet');
 
+  if (get('w1') && get('w2')) {
+    const line = (ep) => {
+      const [a, b] = [get('w1')[`${ep}Load`], get('w2')[`${ep}Load`]];
+      return `${ep}: 1 worker ${fmt.n(a.rps)} req/s (${fmt.n(a.cpuUsPerReq)} CPU µs/req), 2 workers ${fmt.n(b.rps)} req/s (${fmt.n(b.cpuUsPerReq)} CPU µs/req): ${fmt.ratio(ratio(b.rps, a.rps))}`;
+    };
+    print(`\n## 1 vs 2 workers (\`node core --workers N\`, passthrough config, ${S.conns} connections)\n\n- ${line('responses')}\n- ${line('chat')}`);
+    print(`\nOn ${m.cores} cores the load generator and the emulator compete with the workers for the same cores: this shows what cluster mode costs per request and that it works, not how far it scales on a machine with cores to spare.`);
+  }
+
   print(`\n## Gateway memory: ${S.openStreams} concurrent open Responses streams (emulator sends an event a second), MiB\n`);
   print(table(
     ['target', 'RSS idle', 'heap idle', 'RSS open', 'heap open', 'KiB RSS / stream', 'KiB heap / stream', 'RSS closed', 'heap closed', 'streams opened', 's to open all'],
@@ -242,7 +262,14 @@ function report(m, results, memory, translator) {
   ));
   const settle = MEMORY_TARGETS.filter((id) => memory[id]).map((id) => `${id} ${memory[id].settleSeconds.toFixed(1)} s`).join(', ');
   print(`\nHeap figures are after two full GCs (child runs with --expose-gc). "closed": after every client disconnected, once the heap stopped shrinking (${settle}).`);
-  print('\nMulti-worker rows: skipped, `node core --workers N` does not exist yet.');
+
+  print(`\n## Audit store (default lowdb store, plugins/audit/bench.ts): ${S.auditSizes.map((n) => n.toLocaleString('en-US')).join(' / ')} records\n`);
+  print('Append: records/s through append() + flush, batches of 1,000. Queries on a reopened store (cold cache unless "warm"); ms.\n');
+  print(table(
+    ['records', 'append rec/s', 'start-up', 'first page', 'filtered page', 'text search (1% word)', 'full scan cold', 'full scan warm', 'get by id', 'get oldest, cold', 'stats 24 h', 'disk MB', 'heap MB'],
+    auditStore.results.map((r) => [fmt.n(r.records), fmt.n(r.appendPerSec), fmt.ms(r.startupMs), fmt.ms(r.queryMs), fmt.ms(r.filteredQueryMs), fmt.ms(r.textSearchMs), fmt.ms(r.fullScanMs), fmt.ms(r.fullScanWarmMs), fmt.ms(r.getMs), fmt.ms(r.getColdMs), fmt.ms(r.statsMs), fmt.n(r.diskMB, 1), fmt.n(r.heapMB, 1)]),
+  ));
+  if (auditStore.warnings) print(`\nThe store logged while measuring (the figures may not mean much):\n\n\`\`\`\n${auditStore.warnings}\n\`\`\``);
   if (TARGETS.some((t) => t.skip)) for (const t of TARGETS.filter((t) => t.skip)) print(`Row "${t.label}" skipped: ${t.skip}.`);
 }
 
@@ -265,9 +292,11 @@ async function main() {
   const memory = await measureMemory();
   log(`DeepSeek stream translator micro-benchmark, ${S.translatorS} s`);
   const translator = await benchTranslator({ seconds: S.translatorS });
+  log(`audit store at ${S.auditSizes.join(', ')} records (plugins/audit/bench.ts)`);
+  const auditStore = await benchAuditStore({ sizes: S.auditSizes, env: childEnv });
   mkdirSync(join(here, '.tmp'), { recursive: true });
-  writeFileSync(join(here, '.tmp/last-run.json'), JSON.stringify({ machine: m, settings: S, results, memory, translator }, null, 2));
-  report(m, results, memory, translator);
+  writeFileSync(join(here, '.tmp/last-run.json'), JSON.stringify({ machine: m, settings: S, results, memory, translator, auditStore }, null, 2));
+  report(m, results, memory, translator, auditStore);
   console.log(`\nLoad average at end (1/5/15 min): ${machine().loadavg}`);
 }
 

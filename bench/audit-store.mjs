@@ -1,0 +1,67 @@
+// Audit store benchmark (issue 5): plugins/audit/bench.ts (`benchAuditStore(sizes)`) measures the
+// default (lowdb) store at growing sizes. dist/ holds only the plugin entry, so, as translator.mjs
+// does for the DeepSeek translator, the benchmark is bundled by esbuild into bench/.tmp at run time
+// (`aurora` aliased to ./core/index.ts; packages such as lowdb stay external and resolve from
+// bench/.tmp through the project's node_modules). It runs in a child process with --expose-gc, on an
+// event loop and heap of its own; the bundle is deleted once the child has exited.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Bundle plugins/audit/bench.ts with a small entry that prints the results as one JSON line. */
+async function bundle(outfile) {
+  mkdirSync(dirname(outfile), { recursive: true });
+  await build({
+    stdin: {
+      contents: [
+        "import { benchAuditStore } from './plugins/audit/bench.ts';",
+        'const sizes = process.argv.slice(2).map(Number);',
+        'process.stdout.write(JSON.stringify(await benchAuditStore(sizes)) + "\\n");',
+      ].join('\n'),
+      resolveDir: root,
+      loader: 'ts',
+      sourcefile: 'audit-bench-entry.ts',
+    },
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    alias: { aurora: './core/index.ts' },
+    logLevel: 'warning',
+  });
+}
+
+/**
+ * BenchResult[] of plugins/audit/bench.ts, one per size: appendPerSec, startupMs, queryMs,
+ * filteredQueryMs, textSearchMs, fullScanMs, fullScanWarmMs, getMs, getColdMs, statsMs, diskMB, heapMB.
+ */
+export async function benchAuditStore({ sizes = [1000, 10000, 100000], env = process.env } = {}) {
+  const outfile = join(root, 'bench/.tmp', `audit-bench-${process.pid}.mjs`);
+  try {
+    await bundle(outfile);
+    const child = spawn(process.execPath, ['--expose-gc', outfile, ...sizes.map(String)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const [code] = await once(child, 'exit');
+    if (code !== 0) throw new Error(`audit store bench exited with ${code}:\n${stderr}`);
+    const results = JSON.parse(stdout.trim().split('\n').pop());
+    // The store's own warnings (e.g. a failed write) would make the figures meaningless: pass them on.
+    return { results, warnings: stderr.trim() };
+  } finally {
+    rmSync(outfile, { force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const sizes = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  console.log(JSON.stringify(await benchAuditStore(sizes.length ? { sizes } : {}), null, 2));
+}

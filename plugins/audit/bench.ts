@@ -39,7 +39,7 @@ export interface BenchResult {
 
 const MODELS = ['gpt-5.5', 'gpt-4.1-mini', 'deepseek-v4-pro', 'deepseek-v4-flash'];
 const WORDS = 'the quick brown fox jumps over lazy dog build test deploy refactor module function error stack trace patch file read write list'.split(' ');
-const RARE = 'zanzibar';
+export const RARE = 'zanzibar';
 const BATCH = 1000;
 
 export async function benchAuditStore(sizes: number[] = [1000, 10000, 100000]): Promise<BenchResult[]> {
@@ -118,7 +118,8 @@ async function folderBytes(dir: string): Promise<number> {
   return total;
 }
 
-function benchRecord(i: number, size: number, end: number, spanMs: number): AuditRecord {
+/** Record `i` of `size`, spread over `spanMs` before `end`; 1% of prompts hold RARE, 2% are 502s. Shared with postgres-bench.ts. */
+export function benchRecord(i: number, size: number, end: number, spanMs: number): AuditRecord {
   const model = MODELS[i % MODELS.length]!;
   const words = (n: number) => Array.from({ length: n }, (_, k) => WORDS[(i * 31 + k * 7) % WORDS.length]).join(' ');
   const prompt = `${i % 100 === 0 ? RARE + ' ' : ''}${words(40)}`;

@@ -7,7 +7,7 @@ import { dashboardRoutes } from '../../admin/serve.ts';
 import { createAuditRoutes } from './api.ts';
 import { summaryOf } from './filters.ts';
 import { createAuditStore } from './lowdb-store.ts';
-import { AUDIT_DEFAULTS, auditOptionsSchema, type AuditOptions } from './options.ts';
+import { AUDIT_DEFAULTS, auditOptionsSchema, type AuditOptions, type SharedAuditStore } from './options.ts';
 import { prepareRecord } from './prepare.ts';
 import { createRedactor, type Redact } from './redact.ts';
 import { startRetention, type Retention } from './retention.ts';
@@ -15,11 +15,12 @@ import { searchTextOf } from './search-text.ts';
 import type { AuditStore } from './store.ts';
 import { createTailHub, type TailHub } from './tail.ts';
 
-export type { AuditOptions } from './options.ts';
+export type { AuditOptions, AuditStoreFactory, SharedAuditStore } from './options.ts';
 export { auditOptionsSchema } from './options.ts';
 export type * from './store.ts';
 export { decodeCursor, encodeCursor } from './store.ts';
 export { createAuditStore, LowdbAuditStore, type AuditStoreOptions } from './lowdb-store.ts';
+export { openPostgresAuditStore, postgresAuditStore, PostgresAuditStore, type PostgresAuditStoreOptions } from './postgres-store.ts';
 export { compareNewestFirst, compileFilters, createStatsCounter, summaryOf } from './filters.ts';
 export { API_PREFIX } from './api.ts';
 
@@ -41,13 +42,19 @@ export default function audit(options: AuditOptions = {}): Plugin {
     optionsSchema: auditOptionsSchema,
     async setup(gateway) {
       gateway.captureBodies(maxBodyBytes);
-      store = options.store ?? (await createAuditStore({
+      const given = options.store;
+      store = given && 'openAuditStore' in given ? await given.openAuditStore({ log: gateway.log }) : given ?? (await createAuditStore({
         dir: options.dir ?? AUDIT_DEFAULTS.dir,
         flushIntervalMs: options.flushIntervalMs ?? AUDIT_DEFAULTS.flushIntervalMs,
         log: gateway.log,
       }));
       retention = await startRetention(store, { retentionDays: options.retentionDays ?? AUDIT_DEFAULTS.retentionDays, log: gateway.log });
       tail = createTailHub();
+      if ('followOthers' in store) {
+        // Several gateways on one store: the tail shows the records of all of them, not only this one's.
+        const hub = tail;
+        (store as SharedAuditStore).followOthers((summary, text) => hub.publish(summary, () => text), () => hub.subscribers > 0);
+      }
       for (const route of createAuditRoutes({ store, tail, authenticate: gateway.authenticate, log: gateway.log })) gateway.addRoute(route);
       // The dashboard pages carry no data (it comes from the API with the key), so they need no auth.
       for (const route of dashboardRoutes()) gateway.addRoute(route);

@@ -1,5 +1,20 @@
 /** Options of the audit plugin. Everything has a default: `audit()` alone records to ./data/audit. */
-import type { AuditStore } from './store.ts';
+import type { Logger } from 'aurora';
+import type { AuditStore, AuditSummary } from './store.ts';
+
+/**
+ * A store the plugin opens itself, in `setup` (so reading the config opens no connection), and
+ * closes on shutdown: `postgresAuditStore({ url })`.
+ */
+export interface AuditStoreFactory {
+  openAuditStore(context: { log: Logger }): Promise<AuditStore>;
+}
+
+/** A store several gateways share: it also hands each one the records the others write, for the live tail. */
+export interface SharedAuditStore extends AuditStore {
+  /** Calls `listener` with each record another gateway writes while `wanted()` holds; returns a stop function. */
+  followOthers(listener: (summary: AuditSummary, searchText: string) => void, wanted: () => boolean): () => void;
+}
 
 export interface AuditOptions {
   /** Folder of the default store (created when missing). Default './data/audit'. Ignored with `store`. */
@@ -19,8 +34,11 @@ export interface AuditOptions {
   redact?: string[];
   /** Longest a record waits in memory before it is written (ms). Default 250. Ignored with `store`. */
   flushIntervalMs?: number;
-  /** Use this store instead of the default lowdb one; the plugin closes it on shutdown. */
-  store?: AuditStore;
+  /**
+   * Use this store instead of the default lowdb one: an open `AuditStore`, or a factory such as
+   * `postgresAuditStore({ url })` that the plugin opens in setup. The plugin closes it on shutdown.
+   */
+  store?: AuditStore | AuditStoreFactory;
 }
 
 export const AUDIT_DEFAULTS = {
@@ -41,6 +59,6 @@ export const auditOptionsSchema = {
     maxBodyBytes: { type: 'integer', minimum: 1 },
     redact: { type: 'array', items: { type: 'string', minLength: 1 } },
     flushIntervalMs: { type: 'integer', minimum: 1 },
-    store: { type: 'object', description: 'an AuditStore instance' },
+    store: { type: 'object', description: 'an AuditStore, or a store factory such as postgresAuditStore({ url })' },
   },
 } as const;

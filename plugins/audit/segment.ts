@@ -151,6 +151,8 @@ export class Segment {
     const entries = await this.load();
     const kept = entries.filter((e) => e.time >= time);
     this.db!.data.entries = kept;
+    // The cached load must see the same list, or expired records stay listed until a restart.
+    this.loading = Promise.resolve(kept);
     this.changed();
     return entries.length - kept.length;
   }

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { GatewayError } from 'aurora';
 import { parseNewKey } from './input.ts';
-import { openKeyStore, toMetadata, type KeyMetadata } from './keys.ts';
+import { openKeyStore, toMetadata, type KeyMetadata, type KeyStore } from './keys.ts';
 
 export const USAGE = `Usage: node core [--config <file>] keys <command> [options]
 
@@ -22,6 +22,8 @@ Options: --json (machine-readable output), -h, --help
 
 export interface CliOptions {
   dir: string;
+  /** Open the store the config names instead of `dir`'s keys.json (auth({ store })). */
+  open?: () => Promise<KeyStore>;
   out?: (text: string) => void;
   err?: (text: string) => void;
 }
@@ -84,9 +86,9 @@ export async function runKeysCommand(args: string[], options: CliOptions): Promi
 
   let store;
   try {
-    store = await openKeyStore(options.dir);
+    store = options.open ? await options.open() : await openKeyStore(options.dir);
   } catch (e) {
-    err(`aurora keys: cannot read the key store in ${options.dir}: ${(e as Error).message}\n`);
+    err(options.open ? `aurora keys: ${(e as Error).message}\n` : `aurora keys: cannot read the key store in ${options.dir}: ${(e as Error).message}\n`);
     return 1;
   }
   try {

@@ -10,13 +10,16 @@ import { compileModelPatterns, definePlugin, GatewayError, type Plugin, type Pri
 import { createKeyRoutes } from './api.ts';
 import { runKeysCommand } from './cli.ts';
 import { keyStatus, openKeyStore, type KeyRecord, type KeyStore } from './keys.ts';
-import { createLimiter, type Limiter } from './limits.ts';
+import { createLimiter, type RateLimiter } from './limits.ts';
 import { authOptionsSchema, DEFAULT_DIR, type AuthOptions } from './options.ts';
 import { KEY_PREFIX } from './secret.ts';
 
 export { authOptionsSchema } from './options.ts';
 export type { AuthOptions } from './options.ts';
-export type { KeyMetadata, KeyRecord } from './keys.ts';
+export type { KeyMetadata, KeyRecord, KeyStore } from './keys.ts';
+export type { KeyStoreFactory, OpenedKeyStore } from './options.ts';
+export type { RateLimiter } from './limits.ts';
+export { openPostgresKeyStore, postgresKeyStore, type PostgresKeyStoreOptions } from './postgres-keys.ts';
 
 const MASTER: Principal = Object.freeze({ id: 'master', name: 'master key', admin: true });
 const ANONYMOUS: Principal = Object.freeze({ id: 'anonymous', name: 'anonymous (no master key set)', admin: true });
@@ -25,13 +28,13 @@ export default function auth(options: AuthOptions = {}): Plugin {
   const dir = options.dir ?? DEFAULT_DIR;
   let masterDigest: Buffer | undefined;
   let store: KeyStore | undefined;
-  let limiter: Limiter | undefined;
+  let limiter: RateLimiter | undefined;
   // Which managed key a principal stands for, so resolveModel can check its allow-list without the
   // principal carrying anything but {id, name, admin}.
   const grants = new WeakMap<Principal, KeyRecord>();
   const matchers = new WeakMap<KeyRecord, (model: string) => boolean>();
 
-  function admit(record: KeyRecord, ctx: RequestContext): Principal {
+  async function admit(record: KeyRecord, ctx: RequestContext): Promise<Principal> {
     const status = keyStatus(record);
     if (status !== 'active') {
       // Said only to a caller who holds the right secret: it tells them nothing they could not try.
@@ -40,7 +43,7 @@ export default function auth(options: AuthOptions = {}): Plugin {
     }
     // Limits count model-API calls only; the admin API (which authenticates through this hook too) is not metered.
     if (ctx.path.startsWith('/v1/')) {
-      const refused = limiter?.admit(record.id, record);
+      const refused = await limiter?.admit(record.id, record);
       if (refused) {
         const unit = refused.kind === 'rpm' ? 'requests' : 'tokens';
         throw new GatewayError('AURORA_ERR_RATE_LIMITED', {
@@ -64,7 +67,7 @@ export default function auth(options: AuthOptions = {}): Plugin {
     commands: {
       keys: {
         description: 'create, list and revoke managed API keys (node core keys --help)',
-        run: (args) => runKeysCommand(args, { dir }),
+        run: (args) => runKeysCommand(args, { dir, open: options.store && (() => options.store!.openKeyStore({ watch: false }).then((opened) => opened.keys)) }),
       },
     },
     async setup(gateway) {
@@ -76,9 +79,17 @@ export default function auth(options: AuthOptions = {}): Plugin {
         gateway.addSecret(key);
         masterDigest = digest(key);
       }
-      store = await openKeyStore(dir, { watch: options.watch ?? true, log: gateway.log });
-      const limits = (limiter = createLimiter());
-      for (const route of createKeyRoutes({ store, authenticate: gateway.authenticate, log: gateway.log, onRevoke: (r) => limits.forget(r.id) })) gateway.addRoute(route);
+      const watch = options.watch ?? true;
+      if (options.store) {
+        // A shared store brings its own limiter: limits then hold across every gateway on it.
+        ({ keys: store, limiter } = await options.store.openKeyStore({ watch, log: gateway.log }));
+      } else {
+        store = await openKeyStore(dir, { watch, log: gateway.log });
+        limiter = createLimiter();
+      }
+      const limits = limiter;
+      const onRevoke = (r: KeyRecord) => void Promise.resolve(limits.forget(r.id)).catch((err) => gateway.log.warn('auth: could not clear the limits of a revoked key', { id: r.id, err }));
+      for (const route of createKeyRoutes({ store, authenticate: gateway.authenticate, log: gateway.log, onRevoke })) gateway.addRoute(route);
     },
     describe: () => ({
       notes: [masterDigest ? 'auth: master key required (Authorization: Bearer or x-api-key); managed keys: node core keys create' : 'auth: OFF, AURORA_MASTER_KEY is not set (loopback only)'],
@@ -109,7 +120,7 @@ export default function auth(options: AuthOptions = {}): Plugin {
       const id = record.principal?.id;
       const tokens = record.usage?.total_tokens;
       if (!id || !tokens || !store || !limiter) return;
-      if (store.get(id)?.tpm != null) limiter.addTokens(id, tokens);
+      if (store.get(id)?.tpm != null) return limiter.addTokens(id, tokens);
     },
     async close() {
       await store?.close();

@@ -19,12 +19,20 @@ export interface Refusal {
   retryAfter: number;
 }
 
-export interface Limiter {
+/** What the auth plugin needs of a limiter: this in-memory one, or one shared through a database. */
+export interface RateLimiter {
   /** Admit one request for `id` (and count it) or say why not and for how long. */
-  admit(id: string, limits: Limits): Refusal | undefined;
+  admit(id: string, limits: Limits): Refusal | undefined | Promise<Refusal | undefined>;
   /** Count tokens a finished request of `id` used, at the time they are reported. */
-  addTokens(id: string, tokens: number): void;
+  addTokens(id: string, tokens: number): void | Promise<void>;
   /** Drop the state of a key (revoked). */
+  forget(id: string): void | Promise<void>;
+}
+
+/** The in-memory limiter: synchronous, per process. */
+export interface Limiter extends RateLimiter {
+  admit(id: string, limits: Limits): Refusal | undefined;
+  addTokens(id: string, tokens: number): void;
   forget(id: string): void;
 }
 

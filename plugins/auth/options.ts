@@ -1,4 +1,21 @@
 /** The auth plugin's options and their JSON schema (checked by the core at startup). */
+import type { Logger } from 'aurora';
+import type { KeyStore } from './keys.ts';
+import type { RateLimiter } from './limits.ts';
+
+/** A key store and the limiter that goes with it (a shared store shares its limits too). */
+export interface OpenedKeyStore {
+  keys: KeyStore;
+  limiter: RateLimiter;
+}
+
+/**
+ * Managed keys somewhere other than `dir`, opened by the plugin in setup (and by `node core keys`),
+ * so reading the config opens no connection: `postgresKeyStore({ url })`.
+ */
+export interface KeyStoreFactory {
+  openKeyStore(context: { watch: boolean; log?: Logger }): Promise<OpenedKeyStore>;
+}
 
 export interface AuthOptions {
   /** The key every client must present. Default: the AURORA_MASTER_KEY environment variable. */
@@ -11,6 +28,11 @@ export interface AuthOptions {
    * first use (an unknown id re-reads the file), but a revocation waits for a restart.
    */
   watch?: boolean;
+  /**
+   * Keep managed keys and rate-limit counters elsewhere, shared by several gateways:
+   * `postgresKeyStore({ url })`. `dir` is then not used.
+   */
+  store?: KeyStoreFactory;
 }
 
 export const DEFAULT_DIR = './data/auth';
@@ -21,6 +43,7 @@ export const authOptionsSchema = {
     masterKey: { type: 'string', minLength: 8, description: 'at least 8 characters' },
     dir: { type: 'string', minLength: 1, description: 'a folder path' },
     watch: { type: 'boolean' },
+    store: { type: 'object', description: 'a key store factory such as postgresKeyStore({ url })' },
   },
   additionalProperties: false,
 };

@@ -1,0 +1,172 @@
+/**
+ * Managed keys and shared rate limits on PostgreSQL (AURORA_TEST_PG_URL; see scripts/postgres.sh):
+ * the limiter's window (the in-memory limiter's cases, on the database's counters), atomic admission
+ * from several stores at once, the key store seen from two gateways, the CLI on the shared store.
+ */
+import { createMemoryLogger } from 'aurora/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runKeysCommand } from '../plugins/auth/cli.ts';
+import { keyStatus } from '../plugins/auth/keys.ts';
+import { WINDOW_MS } from '../plugins/auth/limits.ts';
+import { openPostgresKeyStore, postgresKeyStore } from '../plugins/auth/postgres-keys.ts';
+import { testSchemas, type TestSchemas } from '../plugins/postgres/test-database.ts';
+
+let schemas: TestSchemas | undefined;
+// Created on first use: without AURORA_TEST_PG_URL every test fails with the message saying how to start one.
+const db = () => (schemas ??= testSchemas());
+const closers: Array<() => Promise<void>> = [];
+const logs: Array<Record<string, unknown>> = [];
+const log = createMemoryLogger(logs);
+
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+  await schemas?.dropAll();
+  schemas = undefined;
+  logs.length = 0;
+});
+
+async function open(schema: string, options: { watch?: boolean; pollMs?: number; now?: () => number } = {}) {
+  const opened = await openPostgresKeyStore({ url: db().url, schema, maxConnections: 4, log, ...options });
+  closers.push(() => opened.keys.close());
+  return opened;
+}
+
+function clock(start = 1_000_000) {
+  let t = start;
+  return { now: () => t, advance: (ms: number) => void (t += ms) };
+}
+
+describe('shared limiter: the sliding 60 s window, counted in PostgreSQL', () => {
+  it('rpm: admits rpm requests, then refuses until the oldest leaves the window', async () => {
+    const c = clock();
+    const { limiter } = await open(db().create(), { now: c.now });
+    const limits = { rpm: 3, tpm: null };
+    expect(await limiter.admit('k', limits)).toBeUndefined();
+    c.advance(10_000);
+    expect(await limiter.admit('k', limits)).toBeUndefined();
+    expect(await limiter.admit('k', limits)).toBeUndefined();
+    c.advance(5_000);
+    expect(await limiter.admit('k', limits)).toEqual({ kind: 'rpm', limit: 3, retryAfter: 45 });
+    c.advance(44_500);
+    expect((await limiter.admit('k', limits))?.retryAfter).toBe(1);
+    c.advance(500);
+    // The first request (t=0) has left the window; the two at t=10 s have not.
+    expect(await limiter.admit('k', limits)).toBeUndefined();
+    expect((await limiter.admit('k', limits))?.kind).toBe('rpm');
+  });
+
+  it('refused requests do not count, keys are separate, and forget() clears a key', async () => {
+    const c = clock();
+    const { limiter } = await open(db().create(), { now: c.now });
+    const limits = { rpm: 1, tpm: null };
+    expect(await limiter.admit('a', limits)).toBeUndefined();
+    for (let i = 0; i < 5; i++) expect(await limiter.admit('a', limits)).toBeDefined();
+    expect(await limiter.admit('b', limits)).toBeUndefined();
+    c.advance(WINDOW_MS);
+    expect(await limiter.admit('a', limits)).toBeUndefined();
+    await limiter.forget('a');
+    expect(await limiter.admit('a', limits)).toBeUndefined();
+  });
+
+  it('tpm: refuses once the tokens in the window reach tpm, until enough of them leave it', async () => {
+    const c = clock();
+    const { limiter } = await open(db().create(), { now: c.now });
+    const limits = { rpm: null, tpm: 100 };
+    expect(await limiter.admit('k', limits)).toBeUndefined();
+    await limiter.addTokens('k', 60);
+    c.advance(20_000);
+    expect(await limiter.admit('k', limits)).toBeUndefined();
+    await limiter.addTokens('k', 70); // 130 in the window: the request that crossed it completed
+    c.advance(1_000);
+    expect(await limiter.admit('k', limits)).toEqual({ kind: 'tpm', limit: 100, retryAfter: 39 });
+    c.advance(39_000);
+    expect(await limiter.admit('k', limits)).toBeUndefined();
+    await limiter.addTokens('k', 0);
+    await limiter.addTokens('k', Number.NaN);
+  });
+
+  it('admits exactly rpm requests when many arrive at once through several gateways', async () => {
+    const schema = db().create();
+    const gateways = await Promise.all([open(schema), open(schema), open(schema)]);
+    const limits = { rpm: 7, tpm: null };
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => gateways[i % 3]!.limiter.admit('burst', limits)));
+    expect(answers.filter((a) => a === undefined)).toHaveLength(7);
+    expect(answers.filter((a) => a?.kind === 'rpm')).toHaveLength(53);
+  });
+
+  it('tokens reported by one gateway count against the key on another', async () => {
+    const schema = db().create();
+    const [a, b] = await Promise.all([open(schema), open(schema)]);
+    expect(await b.limiter.admit('t', { rpm: null, tpm: 50 })).toBeUndefined();
+    await a.limiter.addTokens('t', 80);
+    expect((await b.limiter.admit('t', { rpm: null, tpm: 50 }))?.kind).toBe('tpm');
+  });
+
+  it('admits (and says so in the log) while the database cannot count', async () => {
+    const schema = db().create();
+    const { limiter } = await open(schema);
+    await db().query(`DROP FUNCTION "${schema}".aurora_admit`);
+    expect(await limiter.admit('k', { rpm: 1, tpm: null })).toBeUndefined();
+    expect(await limiter.admit('k', { rpm: 1, tpm: null })).toBeUndefined();
+    expect(logs.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual(['auth: the shared rate limiter could not count a request; requests are admitted without it meanwhile']);
+  });
+});
+
+describe('key store on PostgreSQL', () => {
+  it('creates, lists, verifies and revokes; the record survives the trip through the database', async () => {
+    const { keys } = await open(db().create());
+    const expiresAt = '+275760-09-13T00:00:00.000Z'; // the latest date JavaScript has
+    const { key, record } = await keys.create({ name: 'alice', models: ['gpt-*', 'deepseek-v4-pro'], rpm: 60, tpm: 100_000_000_000, expiresAt, admin: true, createdBy: 'master' });
+    expect(record).toMatchObject({ name: 'alice', models: ['gpt-*', 'deepseek-v4-pro'], rpm: 60, tpm: 100_000_000_000, expiresAt, admin: true, createdBy: 'master', revokedAt: null });
+    expect(Math.abs(Date.parse(record.createdAt) - Date.now())).toBeLessThan(5000);
+    expect(await keys.verify(key)).toEqual(record);
+    expect(await keys.verify(`${key.slice(0, -2)}xx`)).toBeUndefined();
+    expect(await keys.verify('ak_000000000000_nope')).toBeUndefined();
+    expect(keys.list()).toEqual([record]);
+    const revoked = await keys.revoke(record.id);
+    expect(revoked?.revokedAt).toBeTruthy();
+    expect(keyStatus(revoked!)).toBe('revoked');
+    // Revoking twice keeps the first time.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await keys.revoke(record.id))?.revokedAt).toBe(revoked!.revokedAt);
+    expect(await keys.revoke('000000000000')).toBeUndefined();
+    expect(keys.file).toMatch(/^postgres:\/\/postgres@.+ \(table aurora_keys\)$/);
+  });
+
+  it('a key made on one gateway works on another at once; a revocation reaches it within pollMs', async () => {
+    const schema = db().create();
+    const a = await open(schema, { watch: true, pollMs: 50 });
+    const b = await open(schema, { watch: true, pollMs: 50 });
+    const { key, record } = await a.keys.create({ name: 'shared' });
+    expect((await b.keys.verify(key))?.id).toBe(record.id);
+    await a.keys.revoke(record.id);
+    await expect.poll(() => b.keys.get(record.id)?.revokedAt, { timeout: 3000 }).toBeTruthy();
+    // A listing picks up keys made elsewhere too.
+    const other = await a.keys.create({ name: 'later' });
+    await expect.poll(() => b.keys.list().map((k) => k.id).sort(), { timeout: 3000 }).toEqual([record.id, other.record.id].sort());
+  });
+
+  it('`node core keys` works on the shared store', async () => {
+    const schema = db().create();
+    const factory = postgresKeyStore({ url: db().url, schema });
+    const openCli = () => factory.openKeyStore({ watch: false }).then((o) => o.keys);
+    let out = '';
+    let err = '';
+    const io = { dir: '/nonexistent', open: openCli, out: (t: string) => void (out += t), err: (t: string) => void (err += t) };
+    expect(await runKeysCommand(['create', '--name', 'ci-bot', '--rpm', '5', '--json'], io)).toBe(0);
+    const created = JSON.parse(out);
+    expect(created).toMatchObject({ name: 'ci-bot', rpm: 5, createdBy: 'cli', status: 'active' });
+    const { keys } = await open(schema);
+    expect((await keys.verify(created.key))?.id).toBe(created.id);
+    out = '';
+    expect(await runKeysCommand(['revoke', created.id], io)).toBe(0);
+    expect(out).toContain(`revoked ${created.id}`);
+    expect(await runKeysCommand(['revoke', 'ffffffffffff'], io)).toBe(1);
+    expect(err).toMatch(/no key with id "ffffffffffff" in postgres:\/\/.+\(table aurora_keys\)/);
+    const badIo = { ...io, open: () => postgresKeyStore({ url: 'postgres://x:pw@127.0.0.1:1/none' }).openKeyStore({ watch: false }).then((o) => o.keys) };
+    err = '';
+    expect(await runKeysCommand(['list'], badIo)).toBe(1);
+    expect(err).toMatch(/cannot open the key store in postgres:\/\/x@127\.0\.0\.1:1\/none/);
+    expect(err).not.toContain('pw');
+  });
+});

@@ -66,8 +66,33 @@ export function parseJsonBody(bytes: Uint8Array, contentType: string | undefined
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new GatewayError('AURORA_ERR_INVALID_BODY', { args: ['Request body must be a JSON object'] });
   }
+  if (nestingExceeds(body, MAX_DEPTH)) {
+    throw new GatewayError('AURORA_ERR_INVALID_BODY', { args: [`Request body is nested more than ${MAX_DEPTH} levels deep`] });
+  }
   checkKnownFields(body as JsonObject, endpoint);
   return body as JsonObject;
+}
+
+// JSON.parse accepts any depth, but JSON.stringify (used when a plugin rewrites the body or echoes it
+// in the answer) overflows the stack near 4,000 levels: refuse such bodies up front with a 400.
+const MAX_DEPTH = 512;
+
+/** Iterative, so the check itself cannot overflow; stops at the first branch that is too deep. */
+function nestingExceeds(root: object, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (depth > max) return true;
+    if (Array.isArray(value)) {
+      for (const item of value) if (typeof item === 'object' && item !== null) stack.push([item, depth + 1]);
+    } else {
+      for (const key in value as Record<string, unknown>) {
+        const item = (value as Record<string, unknown>)[key];
+        if (typeof item === 'object' && item !== null) stack.push([item, depth + 1]);
+      }
+    }
+  }
+  return false;
 }
 
 /** Fields every provider relies on; a wrong type here would otherwise surface as an upstream 500. */

@@ -6,6 +6,7 @@ const redact = createRedactor(['corp-[a-z]{4}-\\d+']);
 describe('createRedactor', () => {
   it.each([
     ['sk-proj-AbCdEf0123456789GhIjKl', '[redacted]'],
+    ['my key is ak_0123456789ab_Zx9-Qw8_Er7Ty6Ui5Op4As3Df2Gh1Jk0LzXcVbNm12', 'my key is [redacted]'],
     ['key=sk-ant-api03-abcdefghijklmnop1234', 'key=[redacted]'],
     ['Authorization: Bearer eyJhbGciOi.abc123def456', 'Authorization: Bearer [redacted]'],
     ['authorization: bearer tok_12345678abcdef', 'authorization: bearer [redacted]'],

@@ -12,6 +12,8 @@ export const REDACTED = '[redacted]';
  * is anchored or needs a digit, so ordinary prose ("task-management", "Bearer authentication") stays.
  */
 export const DEFAULT_SECRET_PATTERNS: readonly string[] = [
+  // Aurora's own managed keys (ak_<12 hex id>_<secret>): a user may paste one into a prompt
+  String.raw`(?<![A-Za-z0-9])ak_[0-9a-f]{12}_[A-Za-z0-9_-]{20,}`,
   // OpenAI, DeepSeek, Anthropic (sk-ant-…) style keys
   String.raw`(?<![A-Za-z0-9])sk-(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{16,}`,
   // AWS access key id, GitHub, Slack and Google keys

@@ -79,16 +79,27 @@ const MAX_DEPTH = 512;
 
 /** Iterative, so the check itself cannot overflow; stops at the first branch that is too deep. */
 function nestingExceeds(root: object, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[root, 1]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop()!;
+  // Two parallel stacks rather than [value, depth] pairs: no allocation per node on every request.
+  const values: unknown[] = [root];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const value = values.pop() as object;
+    const depth = depths.pop()!;
     if (depth > max) return true;
     if (Array.isArray(value)) {
-      for (const item of value) if (typeof item === 'object' && item !== null) stack.push([item, depth + 1]);
+      for (const item of value) {
+        if (typeof item === 'object' && item !== null) {
+          values.push(item);
+          depths.push(depth + 1);
+        }
+      }
     } else {
-      for (const key in value as Record<string, unknown>) {
+      for (const key in value) {
         const item = (value as Record<string, unknown>)[key];
-        if (typeof item === 'object' && item !== null) stack.push([item, depth + 1]);
+        if (typeof item === 'object' && item !== null) {
+          values.push(item);
+          depths.push(depth + 1);
+        }
       }
     }
   }

@@ -75,10 +75,9 @@ async function handle(services: ServerServices, req: IncomingMessage, res: Serve
     if (path === '/metrics' && services.metrics) return sendMetrics(res, services.metrics);
   }
 
-  const pluginRoute = matchPluginRoute(services.routes, method, path);
-  if (pluginRoute) return servePluginRoute(pluginRoute, ctx, req, res, services.log);
-
   if (!model) {
+    const pluginRoute = matchPluginRoute(services.routes, method, path);
+    if (pluginRoute) return servePluginRoute(pluginRoute, ctx, req, res, services.log);
     const allowed = pathMethods(services.routes, path);
     if (allowed.length) return sendError(res, ctx, new GatewayError('AURORA_ERR_METHOD_NOT_ALLOWED', { args: [method, path, allowed.join(', ')], headers: { allow: allowed.join(', ') } }), services);
     return sendError(res, ctx, new GatewayError('AURORA_ERR_NOT_FOUND', { args: [method, path] }), services);

@@ -2,12 +2,12 @@
  * The admin API's shapes as the dashboard reads them. The record itself is the core's AuditRecord;
  * what the API adds for the detail view (SSE event lists, the reconstructed answer) is typed here.
  */
-import type { AuditRecord, CapturedBody, Usage } from '../../core/types.ts';
+import type { CapturedBody, Usage } from '../../core/types.ts';
 
 export type { Usage };
-
 /** A list row: the record without its trail. */
-export type AuditSummary = Omit<AuditRecord, 'trail'>;
+export type { AuditSummary } from '../../plugins/audit/store.ts';
+import type { AuditSummary } from '../../plugins/audit/store.ts';
 
 export interface SseEventView {
   event?: string | null;
@@ -60,22 +60,8 @@ export interface RequestPage {
   next_cursor: string | null;
 }
 
-export type Bucket = 'minute' | 'hour' | 'day';
-export type GroupBy = 'model' | 'provider' | 'principal';
-
-export interface StatCounts {
-  requests: number;
-  errors: number;
-  input_tokens: number;
-  output_tokens: number;
-  cached_tokens: number;
-  reasoning_tokens: number;
-}
-
-export interface Stats {
-  buckets: Array<StatCounts & { t: number | string }>;
-  groups: Array<StatCounts & { key: string | null }>;
-}
+// The wire shapes of /stats are the store's own: one definition for both sides of the API.
+export type { AuditStats as Stats, StatsBucket as Bucket, StatsCounts as StatCounts, StatsGroup as GroupBy } from '../../plugins/audit/store.ts';
 
 /** What the filter bar holds; empty strings mean "any". */
 export interface Filters {

@@ -171,6 +171,19 @@ describe('audit store: memory and recovery', () => {
     expect(await allIds(store)).toHaveLength(501);
   });
 
+  it('a write-only store (nobody reading) still keeps at most maxCachedEntries in memory', async () => {
+    const dir = (await tempDir()).path;
+    const store = await createAuditStore({ dir, log, segmentSize: 50, maxCachedEntries: 120 });
+    cleanups.push(() => store.close());
+    for (let batch = 0; batch < 20; batch++) {
+      await store.append(Array.from({ length: 50 }, (_, i) => makeRecord({ time: Date.UTC(2030, 3, 1) + batch * 50 + i })));
+      await store.flush();
+    }
+    // 1,000 records written; only the cap (plus the file being filled) may stay loaded.
+    expect(store.cachedEntries).toBeLessThanOrEqual(120 + 50);
+    expect(await allIds(store, {}, 500)).toHaveLength(1000);
+  });
+
   it('sets aside an index file that does not parse, and keeps working', async () => {
     const { dir, records } = await filled(100, 50);
     await writeFile(join(dir, 'index', '2030-04-01.0000.json'), '{"version":1,"entries":[{"id":');

@@ -129,8 +129,12 @@ export class SegmentCatalog {
     this.pinned.add(segment);
   }
 
+  /** The writer is done with its segments: they may be unloaded again, and the cache is trimmed. */
   unpinAll(): void {
     this.pinned.clear();
+    // Trimming only after reads would let a write-only gateway (nobody looking at the dashboard)
+    // keep every index file it ever wrote in memory.
+    this.evict();
   }
 
   /** Entries were added to or dropped from `segment`; `ids` were written into it. */

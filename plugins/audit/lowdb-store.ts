@@ -34,7 +34,7 @@ export interface AuditStoreOptions {
   maxBatchBytes?: number;
   /** Entries per index file before the next one starts. Default 1000: a flush rewrites at most ~1.4 MB. */
   segmentSize?: number;
-  /** Index entries kept in memory (~1.3 KB each). Default 200,000. */
+  /** Index entries kept in memory (~1.3 KB each), trimmed after every read and every write. Default 50,000. */
   maxCachedEntries?: number;
   /** Where write failures and recoveries are reported (the plugin passes the gateway's). */
   log: Logger;
@@ -95,7 +95,7 @@ export class LowdbAuditStore implements AuditStore {
     this.catalog = new SegmentCatalog({
       dir: this.dir,
       segmentSize: options.segmentSize ?? 1000,
-      maxCachedEntries: options.maxCachedEntries ?? 200_000,
+      maxCachedEntries: options.maxCachedEntries ?? 50_000,
       log: options.log,
       onRead: () => this.counters.segmentReads++,
     });
@@ -106,7 +106,7 @@ export class LowdbAuditStore implements AuditStore {
     return this.catalog.open();
   }
 
-  /** Index entries in memory now (bounded by `maxCachedEntries` between reads). */
+  /** Index entries in memory now (bounded by `maxCachedEntries` between reads and writes). */
   get cachedEntries(): number {
     return this.catalog.all.reduce((n, s) => n + (s.isLoaded ? s.size : 0), 0);
   }

@@ -1,5 +1,6 @@
 /**
- * The node:http adapter: the only module that reads IncomingMessage and writes ServerResponse.
+ * The node:http adapter: with plugin-routes.ts, the only place that reads IncomingMessage and
+ * writes ServerResponse.
  * It maps paths to endpoints, ties the request's AbortSignal to the client connection, writes
  * replies (flushing each streamed chunk) and reports every finished request for the audit.
  */
@@ -11,6 +12,8 @@ import type { Logger } from './logger.ts';
 import { runPipeline, type Exchange, type PipelineServices, type Reply } from './pipeline.ts';
 import { readBody } from './request-body.ts';
 import { streamFailureFrame } from './stream.ts';
+import { drained } from './backpressure.ts';
+import { matchPluginRoute, pathMethods, servePluginRoute } from './plugin-routes.ts';
 import type { Endpoint, PluginRoute } from './types.ts';
 import type { Finished } from './audit-record.ts';
 import type { Metrics } from './metrics.ts';
@@ -185,18 +188,6 @@ function pipeNode(body: Readable, res: ServerResponse, ctx: MutableContext, timi
   });
 }
 
-function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    res.on('drain', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 function finishAborted(services: ServerServices, ctx: MutableContext, exchange: Exchange, error: { code: string; message: string }, ttfb: number | null = null, status = 499, headers: Record<string, string> = {}) {
   ctx.log.info('client closed the connection', { path: ctx.path });
   services.finish(ctx, exchange, { status, headers, ttfbMs: ttfb, outcome: 'client_closed', error });
@@ -249,57 +240,6 @@ function toHeaders(req: IncomingMessage): Headers {
     }
   }
   return headers;
-}
-
-function matchPluginRoute(routes: readonly PluginRoute[], method: string, path: string): PluginRoute | undefined {
-  const m = method === 'HEAD' ? 'GET' : method;
-  return routes.find((r) => r.method === m && routeMatches(r.path, path));
-}
-
-function pathMethods(routes: readonly PluginRoute[], path: string): string[] {
-  return [...new Set(routes.filter((r) => routeMatches(r.path, path)).map((r) => r.method))];
-}
-
-function routeMatches(pattern: string, path: string): boolean {
-  return pattern.endsWith('*') ? path.startsWith(pattern.slice(0, -1)) : pattern === path;
-}
-
-async function servePluginRoute(route: PluginRoute, ctx: MutableContext, req: IncomingMessage, res: ServerResponse, log: Logger) {
-  try {
-    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-    const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
-      method: req.method,
-      headers: ctx.headers,
-      body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
-      signal: ctx.signal,
-      // @ts-expect-error: node's fetch needs half duplex for a streamed request body
-      duplex: hasBody ? 'half' : undefined,
-    });
-    const response = await route.handler(request, ctx);
-    const headers: Record<string, string> = { 'x-request-id': ctx.id };
-    response.headers.forEach((value, name) => (headers[name] = value));
-    res.writeHead(response.status, headers);
-    res.flushHeaders();
-    if (!response.body || req.method === 'HEAD') return void res.end();
-    const reader = response.body.getReader();
-    // A long-lived body (a live tail) ends when the client leaves or the gateway closes, not at its next chunk.
-    const stop = () => void reader.cancel().catch(() => {});
-    ctx.signal.addEventListener('abort', stop, { once: true });
-    try {
-      for (let r = await reader.read(); !r.done; r = await reader.read()) {
-        if (!res.write(r.value)) await drained(res, ctx.signal);
-      }
-    } finally {
-      ctx.signal.removeEventListener('abort', stop);
-    }
-    res.end();
-  } catch (err) {
-    const error = GatewayError.is(err) ? err : new GatewayError('AURORA_ERR_INTERNAL', { args: [ctx.id] });
-    if (!GatewayError.is(err) && !ctx.signal.aborted) log.error('unhandled error in plugin route', { requestId: ctx.id, path: ctx.path, err });
-    if (res.headersSent) return void res.end();
-    res.writeHead(error.status, { 'content-type': 'application/json', 'x-request-id': ctx.id, ...error.headers });
-    res.end(JSON.stringify(error.toJSON()));
-  }
 }
 
 /**

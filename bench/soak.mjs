@@ -163,7 +163,7 @@ async function soak(gateway, { minutes, concurrency, sleep, audit }) {
   console.log(`\nrequests: ${counts.done} in ${seconds.toFixed(0)} s (${(counts.done / seconds).toFixed(0)}/s): ${counts.ok} answered, ${counts.aborted} hung up on purpose, ${counts.refused} invalid bodies refused (400)`);
   console.log(`errors: ${counts.errors}${counts.errors ? ` (${Object.entries(why).map(([k, v]) => `${k} ×${v}`).join('; ')})` : ''}`);
   console.log(verdict(samples.slice(0, -1)));
-  if (audit) console.log('note: the audit store keeps up to 200,000 index entries in memory (~1.3 KB each, plugins/audit/README.md): with --audit, growth of about that much per request until then is by design, not a leak.');
+  if (audit) console.log('note: the audit store keeps up to 50,000 index entries in memory (~1.3 KB each, plugins/audit/README.md): with --audit, growth of about that much per request until then is by design, not a leak.');
 }
 
 /** RSS (and heap) flat: the last third's mean within 5% + 8 MB of the middle third's. */

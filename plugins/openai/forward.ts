@@ -52,12 +52,7 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
     const target = upstreamUrl(provider, request.path);
     const body = request.body === undefined ? undefined : serializeBody(request.body);
     const timeoutMs = provider.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
-    const outgoing = new Headers(request.headers);
-    outgoing.set('authorization', `Bearer ${key}`);
-    if (body) {
-      outgoing.set('content-type', 'application/json');
-      outgoing.set('content-length', String(body.length));
-    }
+    const outgoing = request.headers;
 
     return new Promise<Response>((resolve, reject) => {
       let settled = false;
@@ -80,10 +75,14 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
 
       const onProxyReq = (req: ClientRequest) => {
         proxyReq = req;
-        // Send exactly the headers the pipeline decided on, not the client's.
+        // Send exactly the headers the pipeline decided on, not the client's (nor its key).
         for (const name of req.getHeaderNames()) if (name !== 'host' && !outgoing.has(name)) req.removeHeader(name);
         outgoing.forEach((value, name) => req.setHeader(name, value));
-        if (!body) req.removeHeader('content-length');
+        req.setHeader('authorization', `Bearer ${key}`);
+        if (body) {
+          req.setHeader('content-type', 'application/json');
+          req.setHeader('content-length', body.length);
+        } else req.removeHeader('content-length');
       };
       const onProxyRes = (res: IncomingMessage) => {
         pending.delete(raw.req);
@@ -91,9 +90,11 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
         settled = true;
         clearTimeout(timer);
         res.once('close', () => ctx.signal.removeEventListener('abort', onAbort));
-        const headers = new Headers();
-        for (const [name, value] of Object.entries(res.headers)) {
-          if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+        // Pairs, not a Headers: the Response builds its own, and one copy per answer is enough.
+        const headers: Array<[string, string]> = [];
+        for (const name in res.headers) {
+          const value = res.headers[name];
+          if (value !== undefined) headers.push([name, Array.isArray(value) ? value.join(', ') : value]);
         }
         const status = res.statusCode ?? 502;
         // The body stays a node stream: the core pipes it node to node unless a transform needs a web stream.

@@ -4,7 +4,7 @@
  * developer role…). No network, no real key: CODEX_HOME is a temp dir with an `aurora` provider.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,20 +54,20 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function codex(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function codex(args: string[], codexHome = home): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(
       CODEX_BIN,
       ['exec', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', ...args],
-      { cwd: work, env: { ...process.env, CODEX_HOME: home, AURORA_API_KEY: MASTER_KEY }, timeout: 90_000 },
+      { cwd: work, env: { ...process.env, CODEX_HOME: codexHome, AURORA_API_KEY: MASTER_KEY }, timeout: 90_000 },
       (err, stdout, stderr) => resolve({ code: err ? Number((err as NodeJS.ErrnoException).code ?? 1) : 0, stdout, stderr }),
     );
     child.stdin?.end(); // `codex exec` otherwise waits for more input on stdin
   });
 }
 
-async function run(args: string[]): Promise<string> {
-  const r = await codex(args);
+async function run(args: string[], codexHome = home): Promise<string> {
+  const r = await codex(args, codexHome);
   expect(r.code, r.stderr.slice(-3000)).toBe(0);
   return r.stdout;
 }
@@ -124,5 +124,28 @@ describe('codex exec through Aurora to DeepSeek', { timeout: 120_000 }, () => {
     expect(await run(['-m', 'gpt-5.5', '-c', 'model_reasoning_effort="none"', 'echo four'])).toContain('four done');
     expect(mock.requests.at(-1)!.body.thinking).toEqual({ type: 'disabled' });
     expect(mock.pending()).toBe(0);
+  });
+});
+
+describe('with examples/codex/deepseek.toml as a user copies it', { timeout: 120_000 }, () => {
+  it('deepseek-v4-pro gets apply_patch and reasoning.effort from the model catalog, and the patch lands', async () => {
+    const userHome = mkdtempSync(join(tmpdir(), 'aurora-codex-user-'));
+    try {
+      const toml = readFileSync(join(ROOT, 'examples/codex/deepseek.toml'), 'utf8').replace('http://127.0.0.1:8080/v1', gw.baseUrl);
+      writeFileSync(join(userHome, 'config.toml'), toml);
+      copyFileSync(join(ROOT, 'examples/codex/deepseek-models.json'), join(userHome, 'deepseek-models.json'));
+      const patch = '*** Begin Patch\n*** Add File: catalog.txt\n+from the catalog\n*** End Patch\n';
+      mock.enqueue({ reasoning: 'Write it.', toolCalls: [{ name: 'apply_patch', arguments: JSON.stringify({ input: patch }) }] }, { reasoning: 'Done.', content: 'wrote catalog.txt' });
+      expect(await run(['Create catalog.txt'], userHome)).toContain('wrote catalog.txt');
+      expect(readFileSync(join(work, 'catalog.txt'), 'utf8')).toBe('from the catalog\n');
+      const first = mock.requests.at(-2)!.body;
+      expect(first.model).toBe('deepseek-v4-pro');
+      // The config's model_reasoning_effort "high" went through the effort table to DeepSeek.
+      expect(first.reasoning_effort).toBe('high');
+      expect(first.thinking).toEqual({ type: 'enabled' });
+      expect((first.tools as JsonObject[]).some((t) => t.function.name === 'apply_patch')).toBe(true);
+    } finally {
+      rmSync(userHome, { recursive: true, force: true });
+    }
   });
 });

@@ -53,7 +53,7 @@ async function main(): Promise<number> {
   const { values: options } = args;
   const positionals = argv.slice(commandAt);
   if (options.help && positionals.length === 0) {
-    process.stdout.write(USAGE);
+    process.stdout.write(USAGE + (await pluginCommandsHelp(options.config ?? process.env.AURORA_CONFIG)));
     return 0;
   }
 
@@ -166,6 +166,18 @@ function describeGateway(gateway: Gateway, url: string): string {
   if (!gateway.hooks.onAuth.isUsed()) lines.push('  auth: no plugin answers onAuth — every request gets 401; add auth() to plugins');
   if (url.startsWith('http')) lines.push(`  endpoints: ${url}/v1/responses  ${url}/v1/chat/completions  ${url}/v1/models  ${url}/health${gateway.metrics ? `  ${url}/metrics` : ''}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The commands the config's plugins add, for --help; nothing when there is no loadable config. */
+async function pluginCommandsHelp(explicit: string | undefined): Promise<string> {
+  try {
+    const file = findConfigFile(explicit);
+    const { config } = await loadConfig(file);
+    const lines = (config.plugins ?? []).flatMap((p) => Object.entries(p?.commands ?? {}).map(([name, c]) => `  ${name.padEnd(18)}${c.description} (${p.name})`));
+    return lines.length ? `\nCommands (from the plugins in ${file}):\n${lines.join('\n')}\n` : '';
+  } catch {
+    return '';
+  }
 }
 
 function findCommandStart(argv: string[]): number {

@@ -139,6 +139,13 @@ export default defineConfig({
   });
 });
 
+it('--help lists the commands the config\'s plugins add', async () => {
+  const { code, output } = await runCore(['--help'], { AURORA_CONFIG: undefined }, join(__dirname, '..'));
+  expect(code).toBe(0);
+  expect(output).toContain('Usage: node core');
+  expect(output).toMatch(/keys\s+create, list and revoke managed API keys/);
+});
+
 it('the default aurora.config.ts of the repository validates', async () => {
   const { code, output } = await runCore(['--check'], { AURORA_CONFIG: undefined }, join(__dirname, '..'));
   expect(output).toContain('aurora.config.ts: OK');

@@ -42,7 +42,7 @@ export default function auth(options: AuthOptions = {}): Plugin {
       throw new GatewayError('AURORA_ERR_INVALID_API_KEY', { message });
     }
     // Limits count model-API calls only; the admin API (which authenticates through this hook too) is not metered.
-    if (ctx.path.startsWith('/v1/')) {
+    if (ctx.endpoint !== null) {
       const refused = await limiter?.admit(record.id, record);
       if (refused) {
         const unit = refused.kind === 'rpm' ? 'requests' : 'tokens';

@@ -7,9 +7,9 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createMemoryLogger } from 'aurora/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAuditStore, type LowdbAuditStore } from '../plugins/audit/lowdb-store.ts';
+import { createAuditStore } from '../plugins/audit/lowdb-store.ts';
 import { startRetention } from '../plugins/audit/retention.ts';
-import { describeAuditStoreContract } from '../plugins/audit/store-contract.ts';
+import { allIds, describeAuditStoreContract } from '../plugins/audit/store-contract.ts';
 import { DAY, listFiles, makeRecord, readStoreText, tempDir } from '../plugins/audit/test-helpers.ts';
 
 const logs: Array<Record<string, unknown>> = [];
@@ -33,16 +33,6 @@ async function openStore(options: { dir?: string; flushIntervalMs?: number; segm
   return store;
 }
 
-async function allIds(store: LowdbAuditStore, filters = {}, limit = 37): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await store.query(filters, { limit, cursor });
-    ids.push(...page.data.map((s) => s.id));
-    cursor = page.nextCursor;
-  } while (cursor);
-  return ids;
-}
 
 const contractDirs: Array<() => Promise<void>> = [];
 describeAuditStoreContract('lowdb', {

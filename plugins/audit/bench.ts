@@ -96,7 +96,7 @@ async function benchOne(size: number): Promise<BenchResult> {
 }
 
 // Only what would make the figures meaningless is worth printing.
-const log: Logger = {
+export const log: Logger = {
   debug() {},
   info() {},
   warn: (msg, fields) => console.error('warn:', msg, fields ?? ''),
@@ -104,7 +104,7 @@ const log: Logger = {
   child: () => log,
 };
 
-async function time(work: () => Promise<unknown>): Promise<number> {
+export async function time(work: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
   await work();
   return performance.now() - t;

@@ -6,9 +6,8 @@
  * dropped at the end. Figures are wall-clock on whatever runs it, database included.
  */
 import { randomBytes } from 'node:crypto';
-import type { Logger } from 'aurora';
 import { quoteIdent } from '../postgres/database.ts';
-import { benchRecord, RARE } from './bench.ts';
+import { benchRecord, log, RARE, time } from './bench.ts';
 import { openPostgresAuditStore, type PostgresAuditStore } from './postgres-store.ts';
 import { AUDIT_TABLE, BODIES_TABLE } from './postgres-schema.ts';
 
@@ -112,16 +111,3 @@ async function benchOne(url: string, size: number, progress: (line: string) => v
   }
 }
 
-const log: Logger = {
-  debug() {},
-  info() {},
-  warn: (msg, fields) => console.error('warn:', msg, fields ?? ''),
-  error: (msg, fields) => console.error('error:', msg, fields ?? ''),
-  child: () => log,
-};
-
-async function time(work: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await work();
-  return performance.now() - t;
-}

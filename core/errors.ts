@@ -30,6 +30,7 @@ export const ERRORS = {
   AURORA_ERR_RATE_LIMITED: { status: 429, type: 'rate_limit_exceeded', code: 'rate_limit_exceeded', message: '%s' },
   AURORA_ERR_REQUEST_TIMEOUT: { status: 408, type: 'invalid_request_error', code: 'request_timeout', message: 'The request body was not received in time' },
   AURORA_ERR_SHUTTING_DOWN: { status: 503, type: 'server_error', code: 'shutting_down', message: 'The gateway is shutting down; retry shortly' },
+  AURORA_ERR_STORE_UNAVAILABLE: { status: 503, type: 'server_error', code: 'store_unavailable', message: 'The %s store is unavailable; retry shortly' },
   AURORA_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'invalid_request_error', code: 'unsupported_media_type', message: 'Content-Type must be application/json, got %s' },
   AURORA_ERR_UPSTREAM_IDLE: { status: 504, type: 'upstream_error', code: 'upstream_idle_timeout', message: 'Provider %s sent nothing for %s ms' },
   AURORA_ERR_UPSTREAM_INVALID: { status: 502, type: 'upstream_error', code: 'bad_upstream_response', message: 'Provider %s sent a response that could not be read: %s' },

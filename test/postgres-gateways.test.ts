@@ -35,11 +35,11 @@ afterEach(async () => {
 });
 
 /** A gateway as each instance behind a load balancer would run: keys, limits and audit in PostgreSQL. */
-async function gateway(schema: string): Promise<TestGateway> {
+async function gateway(schema: string, pollMs = 100): Promise<TestGateway> {
   const url = db().url;
   const gw = await createTestGateway({
     plugins: [
-      auth({ masterKey: MASTER_KEY, store: postgresKeyStore({ url, schema, maxConnections: 3, pollMs: 100 }) }),
+      auth({ masterKey: MASTER_KEY, store: postgresKeyStore({ url, schema, maxConnections: 3, pollMs }) }),
       openai({ baseUrl: `${mock.url}/v1`, apiKey: UPSTREAM_KEY }),
       audit({ store: postgresAuditStore({ url, schema, maxConnections: 3, flushIntervalMs: 20 }) }),
     ],
@@ -225,3 +225,20 @@ function newestMtime(folder: string): number {
   }
   return max;
 }
+
+describe('when the database goes away', () => {
+  it('a managed key the gateway has not seen yet gets 503 store_unavailable with Retry-After, not a 500', async () => {
+    const schema = db().create();
+    // a does not poll for new keys during the test: it must ask the database when the key is used.
+    const a = await gateway(schema, 600_000);
+    const b = await gateway(schema);
+    const { key } = await createKey(b.url, { name: 'late' });
+    await db().query(`DROP SCHEMA "${schema}" CASCADE`);
+    const res = await ask(a.url, key);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect((await res.json()).error).toMatchObject({ code: 'store_unavailable', type: 'server_error' });
+    // The master key does not depend on the store.
+    expect((await post(`${a.url}/v1/responses`, SEED)).status).not.toBe(503);
+  });
+});

@@ -99,7 +99,14 @@ export default function auth(options: AuthOptions = {}): Plugin {
       // Digests have equal length whatever was sent, so the comparison time says nothing about the key.
       if (presented !== undefined && masterDigest && timingSafeEqual(digest(presented), masterDigest)) return MASTER;
       if (presented?.startsWith(KEY_PREFIX) && store) {
-        const record = await store.verify(presented);
+        let record: KeyRecord | undefined;
+        try {
+          record = await store.verify(presented);
+        } catch (err) {
+          // The key may well be valid: say the store is down (503, retried by clients), not 401 or 500.
+          ctx.log.error('auth: the key store could not be read', { err });
+          throw new GatewayError('AURORA_ERR_STORE_UNAVAILABLE', { args: ['key'], headers: { 'retry-after': '1' }, cause: err });
+        }
         if (record) return admit(record, ctx);
       }
       return masterDigest ? undefined : ANONYMOUS;

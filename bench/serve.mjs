@@ -4,6 +4,7 @@
 // IPC: sends { url } when listening; answers { cmd: 'stats', gc? } with { mem: process.memoryUsage(),
 // cpu: process.cpuUsage() } (memory after two full GCs when gc is asked and the child runs with
 // --expose-gc); { cmd: 'close' } stops gracefully and exits, so a --cpu-prof child writes its profile.
+import { answerParent } from './child-ipc.mjs';
 import { createRawProxy } from './raw-proxy.mjs';
 
 const spec = JSON.parse(process.argv[2]);
@@ -32,16 +33,4 @@ if (spec.kind === 'raw') {
   process.send({ url });
 }
 
-process.on('message', async (msg) => {
-  if (msg?.cmd === 'stats') {
-    if (msg.gc && globalThis.gc) {
-      globalThis.gc();
-      await new Promise((resolve) => setImmediate(resolve));
-      globalThis.gc();
-    }
-    process.send({ mem: process.memoryUsage(), cpu: process.cpuUsage(), gc: Boolean(globalThis.gc) });
-  } else if (msg?.cmd === 'close') {
-    await close();
-    process.exit(0);
-  }
-});
+answerParent(() => close());

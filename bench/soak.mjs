@@ -17,6 +17,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { answerParent } from './child-ipc.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -38,19 +39,7 @@ async function serve(spec) {
   // 'warn': the parent keeps the child's stderr, and one info line per request would be a leak of its own.
   const gateway = await createGateway({ log: { level: 'warn' }, plugins });
   const { url } = await gateway.listen({ port: 0, host: '127.0.0.1' });
-  process.on('message', async (msg) => {
-    if (msg?.cmd === 'stats') {
-      if (msg.gc && globalThis.gc) {
-        globalThis.gc();
-        await new Promise((resolve) => setImmediate(resolve));
-        globalThis.gc();
-      }
-      process.send({ mem: process.memoryUsage(), cpu: process.cpuUsage(), gc: Boolean(globalThis.gc) });
-    } else if (msg?.cmd === 'close') {
-      await gateway.close();
-      process.exit(0);
-    }
-  });
+  answerParent(() => gateway.close());
   // An orphan would hold its port and memory: leave with the parent.
   process.on('disconnect', () => process.exit(0));
   process.send({ url });

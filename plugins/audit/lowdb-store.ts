@@ -16,10 +16,11 @@ import { promisify } from 'node:util';
 import { gzip, gzipSync } from 'node:zlib';
 import type { AuditRecord, Logger } from 'aurora';
 import { SegmentCatalog } from './catalog.ts';
-import { compareNewestFirst, compileFilters, createStatsCounter, isAfterCursor, summaryOf } from './filters.ts';
+import { compareNewestFirst, compileFilters, createStatsCounter, isAfterCursor } from './filters.ts';
 import { searchTextOf } from './search-text.ts';
 import { firstAfter, type IndexEntry, type Segment } from './segment.ts';
 import { decodeCursor, encodeCursor, type AuditFilters, type AuditPage, type AuditStats, type AuditStore, type AuditSummary, type PageOptions, type StatsOptions } from './store.ts';
+import { WriteQueue, type Unwritten } from './write-queue.ts';
 
 const gzipAsync = promisify(gzip);
 
@@ -53,12 +54,6 @@ export interface StoreCounters {
 }
 
 /** A record not yet in an index file: listed and readable from memory. */
-interface Unwritten {
-  record: AuditRecord;
-  summary: AuditSummary;
-  text?: string;
-}
-
 const SYNC_GZIP_CHARS = 64 * 1024;
 const YIELD_EVERY_MS = 8;
 
@@ -71,27 +66,24 @@ export async function createAuditStore(options: AuditStoreOptions): Promise<Lowd
 export class LowdbAuditStore implements AuditStore {
   readonly dir: string;
   readonly counters: StoreCounters = { flushes: 0, indexWrites: 0, bodyAppends: 0, segmentReads: 0 };
-  private readonly flushIntervalMs: number;
-  private readonly maxBatch: number;
-  private readonly maxBatchBytes: number;
   private readonly log: Logger;
   private readonly catalog: SegmentCatalog;
-  private pending: Unwritten[] = [];
-  private pendingBytes = 0;
-  /** Every unwritten record (pending or in the batch being written), by id. */
-  private readonly unwritten = new Map<string, Unwritten>();
-  private timer: NodeJS.Timeout | undefined;
-  /** Disk work runs one step at a time, in call order. */
-  private chain: Promise<void> = Promise.resolve();
-  private queuedFlush: Promise<void> | undefined;
+  /** Records not yet on disk (queued or in the batch being written); disk work one step at a time. */
+  private readonly queue: WriteQueue;
   private closed = false;
 
   constructor(options: AuditStoreOptions) {
     this.dir = resolve(options.dir);
-    this.flushIntervalMs = options.flushIntervalMs ?? 250;
-    this.maxBatch = options.maxBatch ?? 1000;
-    this.maxBatchBytes = options.maxBatchBytes ?? 32 * 1024 * 1024;
     this.log = options.log;
+    this.queue = new WriteQueue({
+      flushIntervalMs: options.flushIntervalMs ?? 250,
+      maxBatch: options.maxBatch ?? 1000,
+      maxBatchBytes: options.maxBatchBytes ?? 32 * 1024 * 1024,
+      sizeOf: trailBytes,
+      write: () => this.writeBatch(),
+      log: options.log,
+      logFields: { dir: this.dir },
+    });
     this.catalog = new SegmentCatalog({
       dir: this.dir,
       segmentSize: options.segmentSize ?? 1000,
@@ -112,34 +104,17 @@ export class LowdbAuditStore implements AuditStore {
   }
 
   append(records: readonly AuditRecord[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('audit store is closed'));
-    for (const record of records) {
-      const item: Unwritten = { record, summary: summaryOf(record) };
-      this.pending.push(item);
-      this.unwritten.set(record.id, item);
-      this.pendingBytes += trailBytes(record);
-    }
-    if (this.pending.length >= this.maxBatch || this.pendingBytes >= this.maxBatchBytes) this.flushInBackground();
-    else this.timer ??= setTimeout(() => this.flushInBackground(), this.flushIntervalMs).unref();
-    return Promise.resolve();
+    return this.queue.append(records);
   }
 
   flush(): Promise<void> {
-    if (this.queuedFlush) return this.queuedFlush;
-    const run = this.exclusive(async () => {
-      this.queuedFlush = undefined;
-      await this.writeBatch();
-    });
-    this.queuedFlush = run;
-    return run;
+    return this.queue.flush();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.flush();
+    await this.queue.close();
   }
 
   async query(filters: AuditFilters, page: PageOptions = {}): Promise<AuditPage> {
@@ -150,8 +125,8 @@ export class LowdbAuditStore implements AuditStore {
     const want = limit + 1;
     let found: AuditSummary[] = [];
     // A record written while this query awaits a segment would otherwise be seen twice.
-    const seen = new Set(this.unwritten.keys());
-    for (const item of this.unwritten.values()) {
+    const seen = new Set(this.queue.unwritten.keys());
+    for (const item of this.queue.unwritten.values()) {
       if (isAfterCursor(item.summary, cursor) && match(item.summary, () => (item.text ??= searchTextOf(item.record)))) found.push(item.summary);
     }
     const segments = this.catalog.candidates(filters.from, filters.to, cursor);
@@ -180,7 +155,7 @@ export class LowdbAuditStore implements AuditStore {
   }
 
   async get(id: string): Promise<AuditRecord | undefined> {
-    const item = this.unwritten.get(id);
+    const item = this.queue.unwritten.get(id);
     if (item) return item.record;
     for (const segment of this.catalog.all) {
       if (!segment.isLoaded) continue;
@@ -195,14 +170,14 @@ export class LowdbAuditStore implements AuditStore {
       if (entry) return this.withTrail(segment, entry);
     }
     // It may have been written while we looked.
-    return this.unwritten.get(id)?.record;
+    return this.queue.unwritten.get(id)?.record;
   }
 
   async stats(options: StatsOptions): Promise<AuditStats> {
     const counter = createStatsCounter(options);
     const match = compileFilters({ ...options.filters, from: options.from, to: options.to });
-    const seen = new Set(this.unwritten.keys());
-    for (const item of this.unwritten.values()) {
+    const seen = new Set(this.queue.unwritten.keys());
+    for (const item of this.queue.unwritten.values()) {
       if (match(item.summary, () => (item.text ??= searchTextOf(item.record)))) counter.add(item.summary);
     }
     const segments = this.catalog.candidates(options.from, options.to, undefined);
@@ -216,12 +191,8 @@ export class LowdbAuditStore implements AuditStore {
   }
 
   deleteOlderThan(time: number): Promise<number> {
-    return this.exclusive(async () => {
-      let removed = 0;
-      const kept = this.pending.filter((item) => item.summary.time >= time);
-      for (const item of this.pending) if (item.summary.time < time) this.unwritten.delete(item.summary.id);
-      removed += this.pending.length - kept.length;
-      this.pending = kept;
+    return this.queue.exclusive(async () => {
+      let removed = this.queue.dropOlderThan(time);
       try {
         for (const segment of [...this.catalog.all]) {
           if (segment.meta.maxTime < time) {
@@ -246,32 +217,15 @@ export class LowdbAuditStore implements AuditStore {
     });
   }
 
-  private flushInBackground(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.flush().catch((err) => {
-      this.log.error('audit: writing records failed; they stay queued and are retried', { dir: this.dir, err });
-      if (!this.closed && this.pending.length) this.timer ??= setTimeout(() => this.flushInBackground(), Math.max(1000, this.flushIntervalMs)).unref();
-    });
-  }
-
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(work);
-    this.chain = run.then(() => {}, () => {});
-    return run;
-  }
-
   /** Write everything pending now: bodies first, then the manifest, then the touched index files. */
   private async writeBatch(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
+    const batch = this.queue.takeAll();
     if (batch.length) this.counters.flushes++;
     let failure: unknown;
     try {
       failure = await this.writeGroups(await this.catalog.assign(batch, (item) => item.summary.time));
     } catch (err) {
-      this.requeue(batch); // an index file could not be read: nothing of the batch was written
+      this.queue.requeue(batch); // an index file could not be read: nothing of the batch was written
       throw err;
     } finally {
       this.catalog.unpinAll();
@@ -295,19 +249,14 @@ export class LowdbAuditStore implements AuditStore {
           if (member) offset += member.length;
           return { ...item.summary, $text: (item.text ??= searchTextOf(item.record)), $body };
         }));
-        for (const item of items) this.unwritten.delete(item.summary.id);
+        this.queue.written(items);
         await this.catalog.noteWritten(segment, items.map((item) => item.summary.id));
       } catch (err) {
         failure ??= err;
-        this.requeue(items);
+        this.queue.requeue(items);
       }
     }
     return failure;
-  }
-
-  private requeue(items: Unwritten[]): void {
-    this.pending.unshift(...items);
-    for (const item of items) this.pendingBytes += trailBytes(item.record);
   }
 
   private async withTrail(segment: Segment, entry: IndexEntry): Promise<AuditRecord> {

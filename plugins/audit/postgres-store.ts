@@ -15,7 +15,7 @@ import { gunzip } from 'node:zlib';
 import type { AuditRecord, Logger } from 'aurora';
 import { checkPostgresOptions, openDatabase, sqlState, type Database, type PostgresOptions } from '../postgres/database.ts';
 import { migrate } from '../postgres/migrate.ts';
-import { compareNewestFirst, compileFilters, isAfterCursor, summaryOf } from './filters.ts';
+import { compareNewestFirst, compileFilters, isAfterCursor } from './filters.ts';
 import type { AuditStoreFactory, SharedAuditStore } from './options.ts';
 import { createRecordFeed, type ForeignRecordListener, type RecordFeed } from './postgres-feed.ts';
 import { AUDIT_MIGRATIONS, AUDIT_TABLE, BODIES_TABLE } from './postgres-schema.ts';
@@ -24,6 +24,7 @@ import { encodeRows, insertRows, MAX_ROWS_PER_INSERT } from './postgres-rows.ts'
 import { queryStats } from './postgres-stats.ts';
 import { searchTextOf } from './search-text.ts';
 import { decodeCursor, encodeCursor, type AuditFilters, type AuditPage, type AuditStats, type AuditStore, type AuditSummary, type PageOptions, type StatsOptions } from './store.ts';
+import { WriteQueue, type Unwritten } from './write-queue.ts';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -46,12 +47,6 @@ export interface PostgresStoreCounters {
   inserts: number;
   /** DELETE statements sent by retention. */
   deletes: number;
-}
-
-interface Unwritten {
-  record: AuditRecord;
-  summary: AuditSummary;
-  text?: string;
 }
 
 /**
@@ -79,88 +74,50 @@ export class PostgresAuditStore implements SharedAuditStore {
   readonly counters: PostgresStoreCounters = { flushes: 0, inserts: 0, deletes: 0 };
   private readonly audit: string;
   private readonly bodies: string;
-  private readonly flushIntervalMs: number;
-  private readonly maxBatch: number;
-  private readonly maxBatchBytes: number;
   private readonly deleteBatch: number;
   private readonly log: Logger;
   private readonly feed: RecordFeed;
-  private pending: Unwritten[] = [];
-  private pendingBytes = 0;
-  /** Every record not yet committed (queued or in the INSERT under way), by id. */
-  private readonly unwritten = new Map<string, Unwritten>();
-  private timer: NodeJS.Timeout | undefined;
-  /** Writes and retention run one at a time, in call order. */
-  private chain: Promise<void> = Promise.resolve();
-  private queuedFlush: Promise<void> | undefined;
+  /** Records not yet committed (queued or in the INSERT under way); writes and retention in call order. */
+  private readonly queue: WriteQueue;
   private closed = false;
 
   constructor(readonly db: Database, options: PostgresAuditStoreOptions & { log: Logger }) {
     this.audit = db.table(AUDIT_TABLE);
     this.bodies = db.table(BODIES_TABLE);
-    this.flushIntervalMs = options.flushIntervalMs ?? 250;
-    this.maxBatch = Math.min(options.maxBatch ?? 1000, MAX_ROWS_PER_INSERT);
-    this.maxBatchBytes = options.maxBatchBytes ?? 32 * 1024 * 1024;
+    this.queue = new WriteQueue({
+      flushIntervalMs: options.flushIntervalMs ?? 250,
+      maxBatch: Math.min(options.maxBatch ?? 1000, MAX_ROWS_PER_INSERT),
+      // One statement must stay well under PostgreSQL's 1 GB message limit.
+      maxBatchBytes: options.maxBatchBytes ?? 32 * 1024 * 1024,
+      sizeOf: trailChars,
+      write: () => this.writePending(),
+      log: options.log,
+      target: 'to PostgreSQL',
+      logFields: { where: db.where },
+    });
     this.deleteBatch = options.deleteBatch ?? 10_000;
     this.log = options.log;
     this.feed = createRecordFeed(db, this.audit, options.log);
   }
 
   append(records: readonly AuditRecord[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('audit store is closed'));
-    for (const record of records) {
-      const item: Unwritten = { record, summary: summaryOf(record) };
-      this.pending.push(item);
-      this.unwritten.set(record.id, item);
-      this.pendingBytes += trailChars(record);
-    }
-    if (this.pending.length >= this.maxBatch || this.pendingBytes >= this.maxBatchBytes) this.flushInBackground();
-    else this.timer ??= setTimeout(() => this.flushInBackground(), this.flushIntervalMs).unref();
-    return Promise.resolve();
+    return this.queue.append(records);
   }
 
   flush(): Promise<void> {
-    if (this.queuedFlush) return this.queuedFlush;
-    const run = this.exclusive(async () => {
-      this.queuedFlush = undefined;
-      // Compress the next batch while the database writes the last one (two cores do twice the work).
-      let writing: Promise<void> | undefined;
-      try {
-        while (this.pending.length) {
-          const batch = this.takeBatch();
-          this.counters.flushes++;
-          let rows: unknown[][];
-          try {
-            rows = await encodeRows(batch);
-            await writing;
-          } catch (err) {
-            this.requeue(batch);
-            throw err;
-          }
-          writing = this.write(batch, rows);
-          // Awaited on the next turn or below; not an unhandled rejection meanwhile.
-          writing.catch(() => {});
-        }
-      } finally {
-        await writing;
-      }
-    });
-    this.queuedFlush = run;
-    return run;
+    return this.queue.flush();
   }
 
   /** Number of records waiting to be written. */
   get queued(): number {
-    return this.pending.length;
+    return this.queue.length;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
     try {
-      await this.flush();
+      await this.queue.close();
     } finally {
       await this.feed.close();
       await this.db.close();
@@ -180,7 +137,7 @@ export class PostgresAuditStore implements SharedAuditStore {
     // in this snapshot or visible to the SELECT (or both, hence the exclusion).
     const memory = this.matchUnwritten(filters).filter((item) => isAfterCursor(item, cursor));
     const params = new Params();
-    const where = filterConditions(filters, params, [...this.unwritten.keys()]);
+    const where = filterConditions(filters, params, [...this.queue.unwritten.keys()]);
     if (cursor) where.push(`(time, id) < (${params.add(cursor.time)}, ${params.add(toText(cursor.id))})`);
     const { rows } = await this.db.pool.query<{ summary: AuditSummary }>(
       `SELECT summary FROM ${this.audit} ${whereSql(where)} ORDER BY time DESC, id DESC LIMIT ${params.add(limit + 1)}`,
@@ -193,30 +150,26 @@ export class PostgresAuditStore implements SharedAuditStore {
   }
 
   async get(id: string): Promise<AuditRecord | undefined> {
-    const item = this.unwritten.get(id);
+    const item = this.queue.unwritten.get(id);
     if (item) return item.record;
     const { rows } = await this.db.pool.query<{ summary: AuditSummary; trail: Buffer | null }>(
       `SELECT a.summary, b.trail FROM ${this.audit} a LEFT JOIN ${this.bodies} b ON b.id = a.id WHERE a.id = $1`,
       [toText(id)],
     );
     const row = rows[0];
-    if (!row) return this.unwritten.get(id)?.record; // appended while we looked
+    if (!row) return this.queue.unwritten.get(id)?.record; // appended while we looked
     const trail = row.trail ? JSON.parse((await gunzipAsync(row.trail)).toString('utf8')) : null;
     return { ...row.summary, trail };
   }
 
   stats(options: StatsOptions): Promise<AuditStats> {
     const filters: AuditFilters = { ...options.filters, from: options.from, to: options.to };
-    return queryStats(this.db.pool, this.audit, options, this.matchUnwritten(filters), [...this.unwritten.keys()]);
+    return queryStats(this.db.pool, this.audit, options, this.matchUnwritten(filters), [...this.queue.unwritten.keys()]);
   }
 
   deleteOlderThan(time: number): Promise<number> {
-    return this.exclusive(async () => {
-      const kept = this.pending.filter((item) => item.summary.time >= time);
-      for (const item of this.pending) if (item.summary.time < time) this.unwritten.delete(item.summary.id);
-      let removed = this.pending.length - kept.length;
-      this.pending = kept;
-      this.pendingBytes = kept.reduce((n, item) => n + trailChars(item.record), 0);
+    return this.queue.exclusive(async () => {
+      let removed = this.queue.dropOlderThan(time);
       // Batches keep each transaction (and its locks and WAL) small while writes go on.
       for (;;) {
         this.counters.deletes++;
@@ -239,39 +192,34 @@ export class PostgresAuditStore implements SharedAuditStore {
   private matchUnwritten(filters: AuditFilters): AuditSummary[] {
     const match = compileFilters(filters);
     const out: AuditSummary[] = [];
-    for (const item of this.unwritten.values()) {
+    for (const item of this.queue.unwritten.values()) {
       if (match(item.summary, () => (item.text ??= searchTextOf(item.record)))) out.push(item.summary);
     }
     return out;
   }
 
-  private flushInBackground(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.flush().catch((err) => {
-      this.log.error('audit: writing records to PostgreSQL failed; they stay queued and are retried', { where: this.db.where, err });
-      if (!this.closed && this.pending.length) this.timer ??= setTimeout(() => this.flushInBackground(), Math.max(1000, this.flushIntervalMs)).unref();
-    });
-  }
-
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(work);
-    this.chain = run.then(() => {}, () => {});
-    return run;
-  }
-
-  /** Up to `maxBatch` records and `maxBatchBytes` of bodies (one statement must stay well under PostgreSQL's 1 GB message limit). */
-  private takeBatch(): Unwritten[] {
-    let count = 0;
-    let bytes = 0;
-    while (count < this.pending.length && count < this.maxBatch) {
-      const size = trailChars(this.pending[count]!.record);
-      if (count > 0 && bytes + size > this.maxBatchBytes) break;
-      bytes += size;
-      count++;
+  /** Compress the next batch while the database writes the last one (two cores do twice the work). */
+  private async writePending(): Promise<void> {
+    let writing: Promise<void> | undefined;
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.takeBatch();
+        this.counters.flushes++;
+        let rows: unknown[][];
+        try {
+          rows = await encodeRows(batch);
+          await writing;
+        } catch (err) {
+          this.queue.requeue(batch);
+          throw err;
+        }
+        writing = this.write(batch, rows);
+        // Awaited on the next turn or below; not an unhandled rejection meanwhile.
+        writing.catch(() => {});
+      }
+    } finally {
+      await writing;
     }
-    this.pendingBytes -= bytes;
-    return this.pending.splice(0, count);
   }
 
   /** Write one batch in one INSERT; on failure the batch goes back to the queue (or, refused, is dropped). */
@@ -280,7 +228,7 @@ export class PostgresAuditStore implements SharedAuditStore {
       await this.insert(rows);
     } catch (err) {
       if (!isDataError(err)) {
-        this.requeue(batch);
+        this.queue.requeue(batch);
         throw err;
       }
       // One record the database refuses must not hold back the others forever: write them one by one.
@@ -289,16 +237,16 @@ export class PostgresAuditStore implements SharedAuditStore {
           await this.insert([rows[i]!]);
         } catch (one) {
           if (!isDataError(one)) {
-            this.requeue(batch.slice(i));
+            this.queue.requeue(batch.slice(i));
             throw one;
           }
           this.log.error('audit: PostgreSQL refused a record; it is dropped', { id: batch[i]!.summary.id, err: one });
         }
-        this.forget(batch[i]!);
+        this.queue.written([batch[i]!]);
       }
       return;
     }
-    for (const item of batch) this.forget(item);
+    this.queue.written(batch);
     await this.feed.announce(batch.map((item) => item.summary.id))
       .catch((err) => this.log.warn('audit: could not announce written records to the other gateways’ live tails', { err }));
   }
@@ -306,16 +254,6 @@ export class PostgresAuditStore implements SharedAuditStore {
   private async insert(rows: unknown[][]): Promise<void> {
     this.counters.inserts++;
     await insertRows(this.db.pool, { audit: this.audit, bodies: this.bodies }, rows);
-  }
-
-  private forget(item: Unwritten): void {
-    // A newer record with the same id may have replaced it in the map meanwhile.
-    if (this.unwritten.get(item.summary.id) === item) this.unwritten.delete(item.summary.id);
-  }
-
-  private requeue(items: Unwritten[]): void {
-    this.pending.unshift(...items);
-    for (const item of items) this.pendingBytes += trailChars(item.record);
   }
 }
 

@@ -39,7 +39,9 @@ export function alignBuckets(
   return { xs, rows };
 }
 
-function addCounts(a: StatCounts, b: StatCounts): StatCounts {
+export const NO_COUNTS: StatCounts = { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 };
+
+export function addCounts(a: StatCounts, b: StatCounts): StatCounts {
   return {
     requests: a.requests + b.requests,
     errors: a.errors + b.errors,

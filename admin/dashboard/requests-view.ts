@@ -5,7 +5,7 @@
 import { h, type ComponentChild } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { AuthError, statsWindow, type Api } from './api.ts';
-import { alignBuckets, pickBucket } from './buckets.ts';
+import { addCounts, alignBuckets, NO_COUNTS, pickBucket } from './buckets.ts';
 import { Breakdown, TimeChart } from './charts.ts';
 import { FilterBar, filtersFromSearch, filtersToSearch, type Suggestions } from './filters.ts';
 import { formatCompact, formatDateTime, formatMs, formatNumber, formatTime } from './format.ts';
@@ -265,17 +265,7 @@ interface OverviewProps {
 }
 
 function Overview({ stats, chartData, group, onGroup, bucket }: OverviewProps): ComponentChild {
-  const total = stats.groups.reduce(
-    (acc, g) => ({
-      requests: acc.requests + g.requests,
-      errors: acc.errors + g.errors,
-      input: acc.input + g.input_tokens,
-      output: acc.output + g.output_tokens,
-      cached: acc.cached + g.cached_tokens,
-      reasoning: acc.reasoning + g.reasoning_tokens,
-    }),
-    { requests: 0, errors: 0, input: 0, output: 0, cached: 0, reasoning: 0 },
-  );
+  const total = stats.groups.reduce(addCounts, NO_COUNTS);
   const col = (key: 'requests' | 'errors' | 'input_tokens' | 'output_tokens' | 'cached_tokens' | 'reasoning_tokens') => chartData.rows.map((r) => r[key]);
   const rate = total.requests ? (total.errors / total.requests) * 100 : 0;
   return h(
@@ -286,8 +276,8 @@ function Overview({ stats, chartData, group, onGroup, bucket }: OverviewProps): 
       { class: 'kpis' },
       kpi('Requests', formatNumber(total.requests)),
       kpi('Errors', formatNumber(total.errors), total.requests ? `${rate.toFixed(rate < 10 && rate > 0 ? 1 : 0)}%` : undefined, total.errors > 0),
-      kpi('Tokens in', formatCompact(total.input), total.cached ? `${formatCompact(total.cached)} cached` : undefined),
-      kpi('Tokens out', formatCompact(total.output), total.reasoning ? `${formatCompact(total.reasoning)} reasoning` : undefined),
+      kpi('Tokens in', formatCompact(total.input_tokens), total.cached_tokens ? `${formatCompact(total.cached_tokens)} cached` : undefined),
+      kpi('Tokens out', formatCompact(total.output_tokens), total.reasoning_tokens ? `${formatCompact(total.reasoning_tokens)} reasoning` : undefined),
     ),
     h(
       'div',

@@ -3,6 +3,7 @@
  * event for event and byte for byte, the official SDK, and the upstream failures a client sees.
  */
 import { readFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +102,36 @@ describe('byte-for-byte streaming', () => {
     }
     controller.abort();
     expect(seen).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added']);
+  });
+});
+
+describe('what the upstream receives', () => {
+  it('the provider key and the client\'s headers worth keeping, never the client\'s credentials', async () => {
+    // Expect: 100-continue is sent by curl for large bodies; it once made http-proxy-3 skip the
+    // header rewrite, so the client's own key went upstream instead of the provider's.
+    for (const extra of [{}, { expect: '100-continue' }]) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const body = JSON.stringify(SEED);
+        const req = request(`${gw.baseUrl}/responses`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${MASTER_KEY}`, 'x-api-key': MASTER_KEY, cookie: 'session=s3cret', 'x-codex-turn': '7', ...extra },
+        }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        if ('expect' in extra) req.once('continue', () => req.end(body));
+        else req.end(body);
+      });
+      expect(status).toBe(200);
+      const seen = mock.requests.at(-1)!.headers;
+      expect(seen.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
+      expect(seen['x-api-key']).toBeUndefined();
+      expect(seen.cookie).toBeUndefined();
+      expect(seen.expect).toBeUndefined();
+      expect(seen['x-codex-turn']).toBe('7');
+      expect(JSON.stringify(seen)).not.toContain(MASTER_KEY);
+    }
   });
 });
 

@@ -1,11 +1,11 @@
 /**
- * Sending through http-proxy-3. It needs the raw node request and response (it hooks their close
- * events to abort the upstream at once), which is why this is the one forward that asks the core
- * for them. The body is the transformed one, not the client's bytes.
+ * Sending through http-proxy-3. It needs the raw node request and response (it ties the upstream
+ * call to the client's socket and aborts it when the client goes away), which is why this is the
+ * one forward that asks the core for them. The body is the transformed one, not the client's bytes.
  */
-import { Agent as HttpAgent, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { ProxyServer } from 'http-proxy-3';
 import { GatewayError, fetchUpstream, nodeBodyResponse, nodeRequestOf, requireApiKey, serializeBody, upstreamError, upstreamUrl, type RoutedContext, type UpstreamRequest } from 'aurora';
 
@@ -19,19 +19,31 @@ export interface ProxyForwarder {
   close(): void;
 }
 
+interface Pending {
+  onResponse(res: IncomingMessage): void;
+  onError(err: Error): void;
+}
+
 export function createProxyForwarder(options: { maxSockets: number }): ProxyForwarder {
   const proxy = new ProxyServer();
   const agents = {
     http: new HttpAgent({ keepAlive: true, maxSockets: options.maxSockets }),
     https: new HttpsAgent({ keepAlive: true, maxSockets: options.maxSockets }),
   };
-  // Errors are handled per call; without a listener http-proxy-3 would throw and kill the process.
-  proxy.on('error', () => {});
-  // One listener each, dispatching by client request: per-call listeners would make every event O(open calls).
-  type Pending = { onProxyReq(req: ClientRequest): void; onProxyRes(res: IncomingMessage): void };
-  const pending = new WeakMap<object, Pending>();
-  proxy.on('proxyReq', (proxyReq, req) => pending.get(req)?.onProxyReq(proxyReq));
-  proxy.on('proxyRes', (proxyRes, req) => pending.get(req)?.onProxyRes(proxyRes));
+  // One listener per event, dispatching by client request: per-call listeners would make every
+  // event O(open calls). Without an 'error' listener http-proxy-3 would throw and kill the process.
+  const pending = new WeakMap<IncomingMessage, Pending>();
+  proxy.on('proxyRes', (proxyRes, req) => pending.get(req)?.onResponse(proxyRes));
+  proxy.on('error', (err, req) => pending.get(req as IncomingMessage)?.onError(err));
+  // http-proxy-3 reports a call it dropped because the client's socket closed here, not to the callback.
+  proxy.on('econnreset', (err, req) => pending.get(req)?.onError(err));
+  // Targets parsed once per URL: http-proxy-3 would parse a string target on every call.
+  const targets = new Map<string, URL>();
+  const targetOf = (url: string) => {
+    let target = targets.get(url);
+    if (!target) targets.set(url, (target = new URL(url)));
+    return target;
+  };
 
   async function forward(request: UpstreamRequest, ctx: RoutedContext): Promise<Response> {
     try {
@@ -48,76 +60,81 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
     const raw = nodeRequestOf(ctx);
     if (!raw) return fetchUpstream(request, ctx);
     const { provider } = ctx.route;
-    const key = requireApiKey(provider);
-    const target = upstreamUrl(provider, request.path);
+    const target = targetOf(upstreamUrl(provider, request.path));
     const body = request.body === undefined ? undefined : serializeBody(request.body);
     const timeoutMs = provider.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
-    const outgoing = request.headers;
+    // Exactly the headers the pipeline decided on, not the client's (nor its key).
+    const headers: IncomingHttpHeaders = {};
+    request.headers.forEach((value, name) => (headers[name] = value));
+    headers.authorization = `Bearer ${requireApiKey(provider)}`;
+    if (body) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(body.length);
+    }
 
     return new Promise<Response>((resolve, reject) => {
       let settled = false;
       let proxyReq: ClientRequest | undefined;
-      const fail = (err: GatewayError | Error) => {
+      const fail = (err: Error) => {
+        pending.delete(raw.req);
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        reject(err);
+        reject(ctx.signal.aborted ? new Error('client closed the connection') : err);
       };
       const timer = setTimeout(() => {
         proxyReq?.destroy();
         fail(new GatewayError('AURORA_ERR_UPSTREAM_TIMEOUT', { args: [provider.name, timeoutMs] }));
       }, timeoutMs);
-      const onAbort = () => {
-        proxyReq?.destroy();
-        fail(ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('client closed the connection'));
-      };
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
 
-      const onProxyReq = (req: ClientRequest) => {
-        proxyReq = req;
-        // Send exactly the headers the pipeline decided on, not the client's (nor its key).
-        for (const name of req.getHeaderNames()) if (name !== 'host' && !outgoing.has(name)) req.removeHeader(name);
-        outgoing.forEach((value, name) => req.setHeader(name, value));
-        req.setHeader('authorization', `Bearer ${key}`);
-        if (body) {
-          req.setHeader('content-type', 'application/json');
-          req.setHeader('content-length', body.length);
-        } else req.removeHeader('content-length');
-      };
-      const onProxyRes = (res: IncomingMessage) => {
-        pending.delete(raw.req);
-        if (settled) return void res.destroy();
-        settled = true;
-        clearTimeout(timer);
-        res.once('close', () => ctx.signal.removeEventListener('abort', onAbort));
-        // Pairs, not a Headers: the Response builds its own, and one copy per answer is enough.
-        const headers: Array<[string, string]> = [];
-        for (const name in res.headers) {
-          const value = res.headers[name];
-          if (value !== undefined) headers.push([name, Array.isArray(value) ? value.join(', ') : value]);
-        }
-        const status = res.statusCode ?? 502;
-        // The body stays a node stream: the core pipes it node to node unless a transform needs a web stream.
-        resolve(nodeBodyResponse(status === 204 || status === 304 ? null : res, { status, statusText: res.statusMessage, headers }));
-      };
-      pending.set(raw.req, { onProxyReq, onProxyRes });
-
-      proxy.web(raw.req, raw.res, {
-        target,
-        ignorePath: true,
-        changeOrigin: true,
-        selfHandleResponse: true,
-        method: request.method,
-        buffer: Readable.from(body ? [body] : []),
-        agent: target.startsWith('https:') ? agents.https : agents.http,
-      }, (err) => {
-        pending.delete(raw.req);
-        ctx.signal.removeEventListener('abort', onAbort);
-        if (ctx.signal.aborted) return fail(new Error('client closed the connection'));
-        const failure = upstreamError(provider.name, err);
-        if (proxyReq?.reusedSocket && STALE_SOCKET_CODES.has(String((err as NodeJS.ErrnoException).code))) Object.assign(failure, { staleSocket: true });
-        fail(failure);
+      pending.set(raw.req, {
+        onResponse(res) {
+          pending.delete(raw.req);
+          if (settled) return void res.destroy();
+          settled = true;
+          clearTimeout(timer);
+          // Pairs, not a Headers: the Response builds its own, and one copy per answer is enough.
+          const pairs: Array<[string, string]> = [];
+          for (const name in res.headers) {
+            const value = res.headers[name];
+            if (value !== undefined) pairs.push([name, Array.isArray(value) ? value.join(', ') : value]);
+          }
+          const status = res.statusCode ?? 502;
+          // The body stays a node stream: the core pipes it node to node unless a transform needs a web stream.
+          resolve(nodeBodyResponse(status === 204 || status === 304 ? null : res, { status, statusText: res.statusMessage, headers: pairs }));
+        },
+        onError(err) {
+          const failure = upstreamError(provider.name, err);
+          if (proxyReq?.reusedSocket && STALE_SOCKET_CODES.has(String((err as NodeJS.ErrnoException).code))) Object.assign(failure, { staleSocket: true });
+          fail(failure);
+        },
       });
+
+      // http-proxy-3 builds the outgoing headers from `req.headers`, synchronously inside web():
+      // it sees ours for that moment. Rewriting them later (its proxyReq event) is skipped when the
+      // client sent `Expect`, which would forward the client's own credentials.
+      const clientHeaders = raw.req.headers;
+      raw.req.headers = headers;
+      try {
+        proxy.web(raw.req, raw.res, {
+          target,
+          ignorePath: true,
+          changeOrigin: true,
+          selfHandleResponse: true,
+          method: request.method,
+          // What web() pipes into the upstream request: our bytes, written in one go.
+          buffer: {
+            pipe(upstream: ClientRequest) {
+              proxyReq = upstream;
+              upstream.end(body);
+              return upstream;
+            },
+          } as unknown as Readable,
+          agent: target.protocol === 'https:' ? agents.https : agents.http,
+        });
+      } finally {
+        raw.req.headers = clientHeaders;
+      }
     });
   }
 

@@ -166,12 +166,12 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
     isClosing: () => closing,
     closing: closingController.signal,
     finish,
+    closed: () => {
+      if (--inFlight === 0) idle?.();
+    },
   });
   const handler: Gateway['handler'] = (req, res) => {
     inFlight++;
-    res.once('close', () => {
-      if (--inFlight === 0) idle?.();
-    });
     listener(req, res);
   };
 

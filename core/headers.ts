@@ -2,7 +2,9 @@
  * Which headers cross the gateway. Credentials and hop-by-hop headers never do: the provider key is
  * added by the sender, and the client's own key stays with the gateway.
  */
-const CLIENT_ONLY = new Set([
+import { NodeHeaders, forEachHeader } from './node-headers.ts';
+
+const CLIENT_ONLY: ReadonlySet<string> = new Set([
   'authorization', 'x-api-key', 'api-key', 'cookie', 'host', 'content-length', 'connection', 'keep-alive',
   'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'accept-encoding', 'proxy-authorization',
   'proxy-connection', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip',
@@ -10,8 +12,11 @@ const CLIENT_ONLY = new Set([
 
 /** Client headers worth passing on (accept, user-agent, openai-beta, x-codex-*, session ids…). */
 export function upstreamHeaders(client: Headers): Headers {
+  // node's parsed headers, seen through a filter: nothing is copied unless a plugin edits them.
+  const node = NodeHeaders.sourceOf(client);
+  if (node && !node.skip) return new NodeHeaders(node.source, CLIENT_ONLY);
   const out = new Headers();
-  for (const [name, value] of client) if (!CLIENT_ONLY.has(name)) out.set(name, value);
+  forEachHeader(client, (name, value) => CLIENT_ONLY.has(name) || out.append(name, value));
   return out;
 }
 
@@ -23,7 +28,9 @@ const UPSTREAM_ONLY = new Set([
 /** Upstream headers the client may see (content-type, retry-after, rate-limit figures…). */
 export function clientHeaders(upstream: Headers): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of upstream) if (!UPSTREAM_ONLY.has(name)) out[name] = value;
+  forEachHeader(upstream, (name, value) => {
+    if (!UPSTREAM_ONLY.has(name)) out[name] = name in out ? `${out[name]}, ${value}` : value;
+  });
   const upstreamId = upstream.get('x-request-id');
   if (upstreamId) out['x-upstream-request-id'] = upstreamId;
   return out;
@@ -34,7 +41,11 @@ const SECRET_HEADERS = new Set(['authorization', 'x-api-key', 'api-key', 'cookie
 /** A plain object safe for the audit trail: credentials replaced by a mark. */
 export function redactHeaders(headers: Headers | Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  const entries = headers instanceof Headers ? headers.entries() : Object.entries(headers);
-  for (const [name, value] of entries) out[name.toLowerCase()] = SECRET_HEADERS.has(name.toLowerCase()) ? '[redacted]' : value;
+  const add = (name: string, value: string) => {
+    const key = name.toLowerCase();
+    out[key] = SECRET_HEADERS.has(key) ? '[redacted]' : key in out ? `${out[key]}, ${value}` : value;
+  };
+  if (headers instanceof Headers) forEachHeader(headers, add);
+  else for (const name in headers) add(name, headers[name]!);
   return out;
 }

@@ -104,12 +104,13 @@ export async function runPipeline(
   };
   if (services.wants.transformRequest(routed)) request = await hooks.transformRequest.promise(request, routed);
 
-  if (services.capture) {
+  // The upstream request is kept only for a trail that keeps bodies (usage needs none of it).
+  if (services.capture && services.captureLimit > 0) {
     const body = request.body === undefined ? undefined : Buffer.from(serializeBody(request.body)).toString('utf8');
     exchange.upstreamRequest = { url: upstreamUrl(route.provider, request.path), headers: request.headers, body };
   }
   const forward = route.provider.forward ?? fetchUpstream;
-  const upstream = await withRetries(route.provider.retry, ctx.signal, () => forward(request, routed));
+  const upstream = await withRetries(route.provider.retry, ctx, () => forward(request, routed));
   exchange.upstreamStatus = upstream.status;
   exchange.upstreamHeaders = upstream.headers;
 
@@ -146,15 +147,17 @@ export async function runPipeline(
     headers['cache-control'] = 'no-cache';
     headers['x-accel-buffering'] = 'no';
     let upstreamCopy: BodyCapture | undefined;
-    const events = createLazyEventStream(webSource, ctx.signal, (err) => upstreamStreamError(route, err), (chunk) => upstreamCopy?.add(chunk));
-    const out = services.wants.transformStream(routed) ? hooks.transformStream.call(events, routed) : events;
-    if (out === events) {
+    const events = services.wants.transformStream(routed)
+      ? createLazyEventStream(webSource, ctx, (err) => upstreamStreamError(route, err), (chunk) => upstreamCopy?.add(chunk))
+      : undefined;
+    const out = events && hooks.transformStream.call(events, routed);
+    if (!events || out === events) {
       // Nobody reshapes this stream: bytes go out as they came, and the client copy is the upstream copy.
       exchange.upstreamCapture = exchange.clientCapture;
       return { status: upstream.status, headers, body: rawSource(), capture: exchange.clientCapture, idle };
     }
     if (keepUpstream) upstreamCopy = exchange.upstreamCapture = new BodyCapture(services.captureLimit);
-    return { status: upstream.status, headers, body: out.pipeThrough(createSseSerializerStream()), capture: exchange.clientCapture };
+    return { status: upstream.status, headers, body: out!.pipeThrough(createSseSerializerStream()), capture: exchange.clientCapture };
   }
 
   if (contentType.includes('json') && services.wants.transformResponse(routed)) {

@@ -124,14 +124,15 @@ function checkKnownFields(body: JsonObject, endpoint: Endpoint): void {
 }
 
 // The client's bytes for a body no plugin replaced: forwarding them as they came saves a
-// JSON.stringify per request on the passthrough path.
-const rawBodies = new WeakMap<object, Uint8Array>();
+// JSON.stringify per request on the passthrough path. Kept on the body itself, hidden (a symbol,
+// not enumerable: a spread copy `{ ...body, model }` is a new body and does not inherit them).
+const RAW = Symbol('aurora.rawBody');
 
 export function rememberRawBody(body: JsonObject, bytes: Uint8Array): void {
-  rawBodies.set(body, bytes);
+  Object.defineProperty(body, RAW, { value: bytes, configurable: true });
 }
 
 /** The bytes to send upstream for `body`: the client's own when the body is the one it sent. */
 export function serializeBody(body: JsonObject): Uint8Array {
-  return rawBodies.get(body) ?? Buffer.from(JSON.stringify(body));
+  return (body as { [RAW]?: Uint8Array })[RAW] ?? Buffer.from(JSON.stringify(body));
 }

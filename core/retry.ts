@@ -8,7 +8,8 @@ import type { RetryPolicy } from './types.ts';
 
 const RETRY_STATUSES = new Set([502, 503, 504]);
 
-export async function withRetries(policy: RetryPolicy | undefined, signal: AbortSignal, call: () => Promise<Response>): Promise<Response> {
+/** `client.signal` is read only when a call failed (it is made on demand, see ClientConnection). */
+export async function withRetries(policy: RetryPolicy | undefined, client: { readonly signal: AbortSignal }, call: () => Promise<Response>): Promise<Response> {
   const attempts = policy?.attempts ?? 0;
   for (let attempt = 0; ; attempt++) {
     let response: Response | undefined;
@@ -19,12 +20,12 @@ export async function withRetries(policy: RetryPolicy | undefined, signal: Abort
       error = err;
     }
     const retryable = response ? RETRY_STATUSES.has(response.status) : isRetryableError(error);
-    if (!retryable || attempt >= attempts || signal.aborted) {
+    if (!retryable || attempt >= attempts || client.signal.aborted) {
       if (response) return response;
       throw error;
     }
     if (response) await discardBody(response);
-    await sleep(backoff(policy!, attempt), signal);
+    await sleep(backoff(policy!, attempt), client.signal);
   }
 }
 

@@ -6,7 +6,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { createContext, type MutableContext } from './context.ts';
+import { ClientConnection, createContext, type MutableContext } from './context.ts';
+import { NodeHeaders } from './node-headers.ts';
 import { GatewayError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { runPipeline, type Exchange, type PipelineServices, type Reply } from './pipeline.ts';
@@ -34,12 +35,8 @@ export interface ServerServices extends PipelineServices {
   metrics: Metrics | undefined;
   /** Called once per request when the client has its answer (or went away). */
   finish: (ctx: MutableContext, exchange: Exchange, finished: Finished) => void;
-}
-
-/** The raw node objects of a request, for a `forward` that needs the socket (http-proxy-3). */
-const rawRequests = new WeakMap<object, { req: IncomingMessage; res: ServerResponse }>();
-export function nodeRequestOf(ctx: object): { req: IncomingMessage; res: ServerResponse } | undefined {
-  return rawRequests.get(ctx);
+  /** Called once per request when its socket work is over (drain on shutdown counts these). */
+  closed: () => void;
 }
 
 export function createRequestListener(services: ServerServices) {
@@ -53,22 +50,23 @@ async function handle(services: ServerServices, req: IncomingMessage, res: Serve
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
-  const aborter = new AbortController();
-  // 'close' before the response finished means the client went away: abort everything upstream.
-  res.once('close', () => {
-    if (!res.writableFinished) aborter.abort(new Error('client closed the connection'));
-  });
   const model = MODEL_ROUTES[path];
+  // Model requests are drained on shutdown; plugin routes (a live tail never ends) stop at once.
+  const connection = new ClientConnection(model ? undefined : services.closing);
+  // One listener for both: 'close' before the response finished means the client went away.
+  res.once('close', () => {
+    if (!res.writableFinished) connection.close();
+    services.closed();
+  });
   const ctx = createContext({
     method,
     path,
-    headers: toHeaders(req),
-    // Model requests are drained on shutdown; plugin routes (a live tail never ends) stop at once.
-    signal: model ? aborter.signal : AbortSignal.any([aborter.signal, services.closing]),
+    headers: new NodeHeaders(req.headers),
+    connection,
     log: services.log,
     endpoint: model?.endpoint ?? null,
+    node: { req, res },
   });
-  rawRequests.set(ctx, { req, res });
   res.setHeader('x-request-id', ctx.id);
 
   if (method === 'GET' || method === 'HEAD') {
@@ -98,7 +96,7 @@ async function handle(services: ServerServices, req: IncomingMessage, res: Serve
   } catch (err) {
     const error = toGatewayError(err, ctx, services.log);
     exchange.error = error;
-    if (aborter.signal.aborted) return finishAborted(services, ctx, exchange, error);
+    if (connection.closed) return finishAborted(services, ctx, exchange, error);
     return sendError(res, ctx, error, services, exchange);
   }
   await writeReply(res, reply, ctx, timing, exchange, services);
@@ -132,7 +130,7 @@ async function writeReply(res: ServerResponse, reply: Reply, ctx: MutableContext
       }
     }
   } catch (err) {
-    if (!ctx.signal.aborted) {
+    if (!ctx.connection.closed) {
       failure = GatewayError.is(err) ? err : new GatewayError('AURORA_ERR_UPSTREAM_STREAM', { args: [ctx.route?.provider.name ?? 'upstream', (err as Error)?.message ?? String(err)], cause: err });
       ctx.log.warn('stream failed after it started', { code: failure.id, plugin: (err as { plugin?: string })?.plugin, err });
       if (String(headers['content-type'] ?? '').includes('text/event-stream')) res.write(streamFailureFrame(ctx.endpoint, ctx.id, failure));
@@ -140,7 +138,7 @@ async function writeReply(res: ServerResponse, reply: Reply, ctx: MutableContext
   } finally {
     services.metrics?.streamClosed();
   }
-  if (ctx.signal.aborted) {
+  if (ctx.connection.closed) {
     exchange.error = { code: 'client_closed', message: 'the client closed the connection before the response finished' };
     return finishAborted(services, ctx, exchange, exchange.error, timing.ttfb, reply.status, headers);
   }
@@ -156,34 +154,41 @@ async function writeReply(res: ServerResponse, reply: Reply, ctx: MutableContext
 function pipeNode(body: Readable, res: ServerResponse, ctx: MutableContext, timing: { ttfb: number | null }, capture: Reply['capture'], idle: Reply['idle']): Promise<void> {
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
+    let waiting = false;
     const arm = idle ? () => {
       clearTimeout(timer);
       timer = setTimeout(() => finish(idle.error()), idle.ms);
     } : undefined;
+    const onDrain = () => {
+      waiting = false;
+      body.resume();
+    };
     const onData = (chunk: Buffer) => {
       arm?.();
       timing.ttfb ??= performance.now() - ctx.startedAt;
       capture?.add(chunk);
-      if (!res.write(chunk)) body.pause();
+      if (!res.write(chunk) && !waiting) {
+        // The client reads slower than the upstream sends: hold the upstream, do not buffer.
+        waiting = true;
+        body.pause();
+        res.once('drain', onDrain);
+      }
     };
-    const onDrain = () => body.resume();
     const onEnd = () => finish();
     const onError = (err: Error) => finish(err);
     // An upstream socket that dies mid-body ends the message without 'end' on some node versions.
     const onClose = () => finish(body.readableEnded ? undefined : new Error('upstream closed the connection before the response finished'));
-    const onAbort = () => finish();
     function finish(err?: Error) {
       clearTimeout(timer);
       body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-      res.off('drain', onDrain);
-      ctx.signal.removeEventListener('abort', onAbort);
-      if (err || ctx.signal.aborted) body.destroy();
+      if (waiting) res.off('drain', onDrain);
+      ctx.connection.onClose(undefined);
+      if (err || ctx.connection.closed) body.destroy();
       if (err) reject(err);
       else resolve();
     }
     body.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
-    res.on('drain', onDrain);
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    ctx.connection.onClose(() => finish());
     arm?.();
   });
 }
@@ -212,7 +217,7 @@ function toGatewayError(err: unknown, ctx: MutableContext, log: Logger): Gateway
     if (err.status >= 500) log.warn(err.message, { requestId: ctx.id, code: err.id, plugin: err.plugin, hook: err.hook });
     return err;
   }
-  if (ctx.signal.aborted) return new GatewayError('AURORA_ERR_UPSTREAM_STREAM', { args: [ctx.route?.provider.name ?? 'upstream', 'client closed the connection'] });
+  if (ctx.connection.closed) return new GatewayError('AURORA_ERR_UPSTREAM_STREAM', { args: [ctx.route?.provider.name ?? 'upstream', 'client closed the connection'] });
   const tagged = err as { plugin?: string; hook?: string };
   log.error('unhandled error in request', { requestId: ctx.id, plugin: tagged?.plugin, hook: tagged?.hook, err });
   return new GatewayError('AURORA_ERR_INTERNAL', { args: [ctx.id] });
@@ -227,19 +232,6 @@ async function sendMetrics(res: ServerResponse, metrics: Metrics) {
 function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
-}
-
-function toHeaders(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    try {
-      headers.append(raw[i]!, raw[i + 1]!);
-    } catch {
-      // node accepts header values Headers rejects (rare control bytes): drop them rather than fail the request
-    }
-  }
-  return headers;
 }
 
 /**

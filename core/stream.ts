@@ -14,7 +14,7 @@ import type { Endpoint, EventStream, SseEvent } from './types.ts';
  * `{ event: 'error', data: '{"error":{…}}' }` — the shape upstreams use for in-band errors — so a
  * translator can close its items and emit its own terminal event instead of being cut off.
  */
-export function createLazyEventStream(getBody: () => ReadableStream<Uint8Array>, signal: AbortSignal, describe: (err: unknown) => GatewayError, onBytes?: (chunk: Uint8Array) => void): EventStream {
+export function createLazyEventStream(getBody: () => ReadableStream<Uint8Array>, client: { readonly signal: AbortSignal }, describe: (err: unknown) => GatewayError, onBytes?: (chunk: Uint8Array) => void): EventStream {
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   const parser = new SseParser();
   const decoder = new TextDecoder();
@@ -32,7 +32,7 @@ export function createLazyEventStream(getBody: () => ReadableStream<Uint8Array>,
           try {
             chunk = await reader.read();
           } catch (err) {
-            if (signal.aborted) return controller.error(err);
+            if (client.signal.aborted) return controller.error(err);
             parser.flush(emit);
             controller.enqueue(errorEvent(describe(err)));
             return controller.close();

@@ -7,7 +7,7 @@ import { Agent as HttpAgent, type ClientRequest, type IncomingHttpHeaders, type 
 import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import { ProxyServer } from 'http-proxy-3';
-import { GatewayError, fetchUpstream, nodeBodyResponse, nodeRequestOf, requireApiKey, serializeBody, upstreamError, upstreamUrl, type RoutedContext, type UpstreamRequest } from 'aurora';
+import { GatewayError, fetchUpstream, forEachHeader, nodeBodyResponse, nodeRequestOf, requireApiKey, serializeBody, upstreamError, upstreamUrl, type RoutedContext, type UpstreamRequest } from 'aurora';
 
 export const DEFAULT_HEADERS_TIMEOUT_MS = 300_000;
 
@@ -18,6 +18,8 @@ export interface ProxyForwarder {
   forward(request: UpstreamRequest, ctx: RoutedContext): Promise<Response>;
   close(): void;
 }
+
+const PENDING = Symbol('aurora.openai.pending');
 
 interface Pending {
   onResponse(res: IncomingMessage): void;
@@ -32,11 +34,14 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
   };
   // One listener per event, dispatching by client request: per-call listeners would make every
   // event O(open calls). Without an 'error' listener http-proxy-3 would throw and kill the process.
-  const pending = new WeakMap<IncomingMessage, Pending>();
-  proxy.on('proxyRes', (proxyRes, req) => pending.get(req)?.onResponse(proxyRes));
-  proxy.on('error', (err, req) => pending.get(req as IncomingMessage)?.onError(err));
+  // The call in flight rides on its client request (a property, not a WeakMap: short-lived WeakMap
+  // keys add ephemeron work to every garbage collection).
+  const pendingOf = (req: unknown) => (req as { [PENDING]?: Pending })[PENDING];
+  const setPending = (req: IncomingMessage, value: Pending | undefined) => void ((req as { [PENDING]?: Pending })[PENDING] = value);
+  proxy.on('proxyRes', (proxyRes, req) => pendingOf(req)?.onResponse(proxyRes));
+  proxy.on('error', (err, req) => pendingOf(req)?.onError(err));
   // http-proxy-3 reports a call it dropped because the client's socket closed here, not to the callback.
-  proxy.on('econnreset', (err, req) => pending.get(req)?.onError(err));
+  proxy.on('econnreset', (err, req) => pendingOf(req)?.onError(err));
   // Targets parsed once per URL: http-proxy-3 would parse a string target on every call.
   const targets = new Map<string, URL>();
   const targetOf = (url: string) => {
@@ -65,7 +70,7 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
     const timeoutMs = provider.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
     // Exactly the headers the pipeline decided on, not the client's (nor its key).
     const headers: IncomingHttpHeaders = {};
-    request.headers.forEach((value, name) => (headers[name] = value));
+    forEachHeader(request.headers, (name, value) => (headers[name] = name in headers ? `${headers[name]}, ${value}` : value));
     headers.authorization = `Bearer ${requireApiKey(provider)}`;
     if (body) {
       headers['content-type'] = 'application/json';
@@ -76,7 +81,7 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
       let settled = false;
       let proxyReq: ClientRequest | undefined;
       const fail = (err: Error) => {
-        pending.delete(raw.req);
+        setPending(raw.req, undefined);
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -87,21 +92,14 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
         fail(new GatewayError('AURORA_ERR_UPSTREAM_TIMEOUT', { args: [provider.name, timeoutMs] }));
       }, timeoutMs);
 
-      pending.set(raw.req, {
+      setPending(raw.req, {
         onResponse(res) {
-          pending.delete(raw.req);
+          setPending(raw.req, undefined);
           if (settled) return void res.destroy();
           settled = true;
           clearTimeout(timer);
-          // Pairs, not a Headers: the Response builds its own, and one copy per answer is enough.
-          const pairs: Array<[string, string]> = [];
-          for (const name in res.headers) {
-            const value = res.headers[name];
-            if (value !== undefined) pairs.push([name, Array.isArray(value) ? value.join(', ') : value]);
-          }
-          const status = res.statusCode ?? 502;
           // The body stays a node stream: the core pipes it node to node unless a transform needs a web stream.
-          resolve(nodeBodyResponse(status === 204 || status === 304 ? null : res, { status, statusText: res.statusMessage, headers: pairs }));
+          resolve(nodeBodyResponse(res));
         },
         onError(err) {
           const failure = upstreamError(provider.name, err);

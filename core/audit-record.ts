@@ -73,6 +73,23 @@ export function buildAuditRecord(
   };
 }
 
+/** What metrics need of a finished request, without building (and scrubbing) the whole record. */
+export function observation(ctx: MutableContext, exchange: Exchange, finished: Finished): Observation {
+  return {
+    endpoint: ctx.endpoint,
+    provider: ctx.route?.provider.name ?? null,
+    model: typeof ctx.body?.model === 'string' ? ctx.body.model : null,
+    status: finished.status,
+    outcome: finished.outcome,
+    durationMs: performance.now() - ctx.startedAt,
+    ttfbMs: finished.ttfbMs,
+    usage: readUsage(exchange, finished.headers['content-type']),
+    error: finished.error ?? null,
+  };
+}
+
+export type Observation = Pick<AuditRecord, 'endpoint' | 'provider' | 'model' | 'status' | 'outcome' | 'durationMs' | 'ttfbMs' | 'usage' | 'error'>;
+
 function readUsage(exchange: Exchange, contentType: string | undefined) {
   const capture = exchange.clientCapture;
   if (!capture) return null;

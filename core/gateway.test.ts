@@ -86,6 +86,31 @@ describe('createGateway', () => {
     expect(order).toEqual(['slow-audit', 'allow-all']);
   });
 
+  it('a filtered onAudit tap gets records, with the context, only for the requests its filter accepts', async () => {
+    const seen: Array<{ model: string | null; ctxId: string; recordId: string }> = [];
+    const mock = await startMockUpstream();
+    const upstream: Plugin = { name: 'up', resolveModel: (model) => ({ provider: { name: 'up', baseUrl: `${mock.url}/v1`, apiKey: 'k' }, model }) };
+    const picky: Plugin = {
+      name: 'picky-audit',
+      onAudit: {
+        filter: (ctx) => ctx.body?.model === 'watched',
+        handler: (record, ctx) => void seen.push({ model: record.model, ctxId: ctx.id, recordId: record.id }),
+      },
+    };
+    const gw = await createGateway({ plugins: [allow, upstream, picky] }, { logger: createMemoryLogger([]) });
+    for (const model of ['other', 'watched', 'other']) expect((await gw.request('/v1/responses', json({ model, input: 'hi' }))).status).toBe(200);
+    await gw.close();
+    await mock.close();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.model).toBe('watched');
+    expect(seen[0]!.ctxId).toBe(seen[0]!.recordId);
+  });
+
+  it('refuses a filter on a hook that takes none', async () => {
+    const bad = { name: 'bad', onAuth: { filter: () => true, handler: () => undefined } } as unknown as Plugin;
+    await expect(createGateway({ plugins: [bad] }, { logger: createMemoryLogger([]) })).rejects.toThrow('onAuth must be a function');
+  });
+
   it('a plugin whose setup throws stops startup and earlier plugins are closed', async () => {
     let closed = false;
     await expect(createGateway({ plugins: [{ name: 'a', close: () => void (closed = true) }, { name: 'b', setup: () => { throw new Error('no store'); } }] }, { logger: createMemoryLogger([]) }))

@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inject } from 'light-my-request';
-import { buildAuditRecord, type Finished } from './audit-record.ts';
+import { buildAuditRecord, observation, type Finished } from './audit-record.ts';
 import type { MutableContext } from './context.ts';
 import { StartupError } from './errors.ts';
 import { createHooks, type Hooks } from './hooks.ts';
@@ -15,7 +15,7 @@ import type { Exchange } from './pipeline.ts';
 import { checkPlugins, freezeHooks, sortPlugins, tapPlugins } from './plugins.ts';
 import { createHttpServer, createRequestListener } from './server.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import type { GatewayServices, Plugin, PluginDescription, PluginRoute } from './types.ts';
+import type { GatewayServices, Plugin, PluginDescription, PluginRoute, RoutedContext } from './types.ts';
 
 export interface ServerOptions {
   /** Interface to bind. Default 127.0.0.1; binding elsewhere needs AURORA_MASTER_KEY (see the auth plugin). */
@@ -137,13 +137,14 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
       provider: ctx.route?.provider.name,
       principal: ctx.principal?.id,
     });
-    if (!audited && !metrics) return;
+    // The whole record (secrets scrubbed, headers copied) only when an onAudit tap wants this
+    // request; metrics alone need a handful of fields.
+    if (!audited || !wants.onAudit(ctx as RoutedContext)) return void metrics?.observe(observation(ctx, exchange, finished));
     const perRequest = [...secrets, ...presentedKeys(ctx.headers)];
     if (ctx.route?.provider.apiKey) perRequest.push(ctx.route.provider.apiKey);
     const record = buildAuditRecord(ctx, exchange, finished, captureLimit, perRequest);
     metrics?.observe(record);
-    if (!audited) return;
-    const pending = hooks.onAudit.promise(record).catch((err) => {
+    const pending = hooks.onAudit.promise(record, ctx).catch((err) => {
       log.error('onAudit handler failed', { plugin: (err as { plugin?: string })?.plugin, requestId: ctx.id, err });
     });
     pendingAudits.add(pending);
@@ -158,10 +159,7 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
     routes,
     bodyLimit: server.bodyLimit,
     // Usage (for the audit and token metrics) is read from a copy of what the client received.
-    capture: audited || metrics !== undefined,
-    get captureLimit() {
-      return captureLimit;
-    },
+    capture: (ctx) => (audited && wants.onAudit(ctx) ? captureLimit : metrics ? 0 : false),
     secrets: () => secrets,
     isClosing: () => closing,
     closing: closingController.signal,

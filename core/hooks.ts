@@ -20,7 +20,7 @@ export function createHooks() {
     /** waterfall: each plugin gets the previous plugin's response. */
     transformResponse: new AsyncSeriesWaterfallHook<[JsonObject, RoutedContext]>(['response', 'ctx'], 'transformResponse'),
     /** parallel: every plugin sees the record; runs after the client has its answer. */
-    onAudit: new AsyncParallelHook<[AuditRecord]>(['record'], 'onAudit'),
+    onAudit: new AsyncParallelHook<[AuditRecord, RequestContext]>(['record', 'ctx'], 'onAudit'),
   });
 }
 

@@ -3,13 +3,21 @@
  * share counters. Fed from the finished-request path, off the response's critical path.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AuditRecord } from './types.ts';
+import type { Observation } from './audit-record.ts';
 
 export interface Metrics {
   registry: Registry;
   streamOpened(): void;
   streamClosed(): void;
-  observe(record: Pick<AuditRecord, 'endpoint' | 'provider' | 'model' | 'status' | 'outcome' | 'durationMs' | 'ttfbMs' | 'usage' | 'error'>): void;
+  observe(observation: Observation): void;
+}
+
+/** prom-client's labelled children for one label set, found again by a string key. */
+interface Series {
+  requests: { inc(): void };
+  duration: { observe(value: number): void };
+  ttfb: { observe(value: number): void };
+  tokens: Record<'input' | 'cached' | 'output' | 'reasoning', { inc(value: number): void }>;
 }
 
 export function createMetrics(): Metrics {
@@ -22,22 +30,45 @@ export function createMetrics(): Metrics {
   const upstreamErrors = new Counter({ name: 'aurora_upstream_errors_total', help: 'Failed upstream calls and broken streams, by provider and code', labelNames: ['provider', 'code'], registers: [registry] });
   const openStreams = new Gauge({ name: 'aurora_open_streams', help: 'Streams being sent to clients now', registers: [registry] });
 
+  // Resolving labels hashes them on every call (prom-client's labels → hash → map, six times per
+  // request); the children of a label set are looked up once and kept. Bounded like prom-client's
+  // own series: one entry per label set it already holds.
+  const series = new Map<string, Series>();
+  const seriesOf = (endpoint: string, provider: string, model: string, status: string, outcome: string): Series => {
+    const key = `${endpoint}\0${provider}\0${model}\0${status}\0${outcome}`;
+    let found = series.get(key);
+    if (!found) {
+      found = {
+        requests: requests.labels({ endpoint, provider, model, status, outcome }),
+        duration: duration.labels({ endpoint, provider }),
+        ttfb: ttfb.labels({ endpoint, provider }),
+        tokens: {
+          input: tokens.labels({ provider, model, kind: 'input' }),
+          cached: tokens.labels({ provider, model, kind: 'cached' }),
+          output: tokens.labels({ provider, model, kind: 'output' }),
+          reasoning: tokens.labels({ provider, model, kind: 'reasoning' }),
+        },
+      };
+      series.set(key, found);
+    }
+    return found;
+  };
+
   return {
     registry,
     streamOpened: () => openStreams.inc(),
     streamClosed: () => openStreams.dec(),
     observe(r) {
       const provider = r.provider ?? 'none';
-      const endpoint = r.endpoint ?? 'other';
-      requests.inc({ endpoint, provider, model: r.model ?? 'none', status: String(r.status), outcome: r.outcome });
-      duration.observe({ endpoint, provider }, r.durationMs / 1000);
-      if (r.ttfbMs !== null) ttfb.observe({ endpoint, provider }, r.ttfbMs / 1000);
+      const s = seriesOf(r.endpoint ?? 'other', provider, r.model ?? 'none', String(r.status), r.outcome);
+      s.requests.inc();
+      s.duration.observe(r.durationMs / 1000);
+      if (r.ttfbMs !== null) s.ttfb.observe(r.ttfbMs / 1000);
       if (r.usage) {
-        const labels = { provider, model: r.model ?? 'none' };
-        tokens.inc({ ...labels, kind: 'input' }, r.usage.input_tokens);
-        tokens.inc({ ...labels, kind: 'cached' }, r.usage.cached_tokens);
-        tokens.inc({ ...labels, kind: 'output' }, r.usage.output_tokens);
-        tokens.inc({ ...labels, kind: 'reasoning' }, r.usage.reasoning_tokens);
+        s.tokens.input.inc(r.usage.input_tokens);
+        s.tokens.cached.inc(r.usage.cached_tokens);
+        s.tokens.output.inc(r.usage.output_tokens);
+        s.tokens.reasoning.inc(r.usage.reasoning_tokens);
       }
       if (r.error && r.provider && (r.status >= 500 || r.error.code.startsWith('upstream') || r.error.code === 'server_error')) {
         upstreamErrors.inc({ provider, code: r.error.code });

@@ -44,12 +44,14 @@ export interface Exchange {
 
 export interface PipelineServices {
   hooks: Hooks;
-  /** Whether any tap of a transform hook wants this request (see `Filtered`). */
+  /** Whether any tap of a filterable hook wants this request (see `Filtered`). */
   wants: HookWants;
-  /** Copy what the client receives (usage for the audit and metrics is read from the copy). */
-  capture: boolean;
-  /** Bytes of each body's head to keep for the trail; 0 keeps only the tail that usage needs. */
-  captureLimit: number;
+  /**
+   * What to copy of this request's bodies: false, nothing; otherwise what the client receives is
+   * copied (usage for the audit and metrics is read from it), keeping the first `n` bytes of each
+   * body for the trail (0: only the tail that usage needs).
+   */
+  capture: (ctx: RoutedContext) => false | number;
   /** Known secrets, scrubbed from anything an upstream echoes back. */
   secrets: () => Iterable<string>;
 }
@@ -104,8 +106,11 @@ export async function runPipeline(
   };
   if (services.wants.transformRequest(routed)) request = await hooks.transformRequest.promise(request, routed);
 
+  const captureLimit = services.capture(routed);
+  const capture = captureLimit !== false;
+  const keepBodies = capture && captureLimit > 0;
   // The upstream request is kept only for a trail that keeps bodies (usage needs none of it).
-  if (services.capture && services.captureLimit > 0) {
+  if (keepBodies) {
     const body = request.body === undefined ? undefined : Buffer.from(serializeBody(request.body)).toString('utf8');
     exchange.upstreamRequest = { url: upstreamUrl(route.provider, request.path), headers: request.headers, body };
   }
@@ -116,8 +121,8 @@ export async function runPipeline(
 
   if (upstream.status >= 400) {
     const { reply, error } = await upstreamErrorReply(upstream, route, services);
-    if (services.capture) {
-      exchange.clientCapture = captureOf(reply.body as string, services.captureLimit);
+    if (capture) {
+      exchange.clientCapture = captureOf(reply.body as string, captureLimit);
       exchange.upstreamCapture = exchange.clientCapture;
     }
     exchange.error = { code: error.code ?? `upstream_${reply.status}`, message: error.message };
@@ -138,9 +143,7 @@ export async function runPipeline(
   const rawSource = () => nodeBodyOf(upstream) ?? webSource();
   // The client's copy is taken by the writer as it sends (no extra stream); the upstream's own copy
   // is only worth a tap when the trail keeps bodies and a plugin reshapes what the client gets.
-  const capture = services.capture;
-  if (capture) exchange.clientCapture = new BodyCapture(services.captureLimit);
-  const keepUpstream = capture && services.captureLimit > 0;
+  if (capture) exchange.clientCapture = new BodyCapture(captureLimit);
 
   if (isStream) {
     headers['content-type'] = 'text/event-stream; charset=utf-8';
@@ -156,7 +159,7 @@ export async function runPipeline(
       exchange.upstreamCapture = exchange.clientCapture;
       return { status: upstream.status, headers, body: rawSource(), capture: exchange.clientCapture, idle };
     }
-    if (keepUpstream) upstreamCopy = exchange.upstreamCapture = new BodyCapture(services.captureLimit);
+    if (keepBodies) upstreamCopy = exchange.upstreamCapture = new BodyCapture(captureLimit);
     return { status: upstream.status, headers, body: out!.pipeThrough(createSseSerializerStream()), capture: exchange.clientCapture };
   }
 
@@ -168,9 +171,9 @@ export async function runPipeline(
     } catch (err) {
       throw new GatewayError('AURORA_ERR_UPSTREAM_INVALID', { args: [route.provider.name, 'the body is not JSON'], cause: err });
     }
-    if (keepUpstream) exchange.upstreamCapture = captureOf(text, services.captureLimit);
+    if (keepBodies) exchange.upstreamCapture = captureOf(text, captureLimit);
     const reply = jsonReply(upstream.status, await hooks.transformResponse.promise(json, routed), headers);
-    if (capture) exchange.clientCapture = captureOf(reply.body as string, services.captureLimit);
+    if (capture) exchange.clientCapture = captureOf(reply.body as string, captureLimit);
     return reply;
   }
 

@@ -21,10 +21,10 @@ export function checkPlugins(plugins: readonly unknown[]): asserts plugins is Pl
     }
     for (const hook of HOOK_NAMES) {
       const value = (plugin as Plugin)[hook] as unknown;
-      const filtered = hook.startsWith('transform') && typeof value === 'object' && value !== null
+      const filtered = FILTERABLE.has(hook) && typeof value === 'object' && value !== null
         && typeof (value as { filter?: unknown }).filter === 'function' && typeof (value as { handler?: unknown }).handler === 'function';
       if (value !== undefined && typeof value !== 'function' && !filtered) {
-        throw new StartupError('AURORA_ERR_PLUGIN_INVALID', `plugins[${i}] ${name}: ${hook} must be a function${hook.startsWith('transform') ? ' or { filter, handler }' : ''}`);
+        throw new StartupError('AURORA_ERR_PLUGIN_INVALID', `plugins[${i}] ${name}: ${hook} must be a function${FILTERABLE.has(hook) ? ' or { filter, handler }' : ''}`);
       }
     }
   });
@@ -40,34 +40,41 @@ export function sortPlugins(plugins: readonly Plugin[]): Plugin[] {
 }
 
 type AnyFn = (...args: unknown[]) => unknown;
-export type TransformHookName = 'transformRequest' | 'transformStream' | 'transformResponse';
-/** Per transform hook: does any tap want this request? (Taps without a filter always do.) */
-export type HookWants = Record<TransformHookName, (ctx: RoutedContext) => boolean>;
+export type FilterableHookName = 'transformRequest' | 'transformStream' | 'transformResponse' | 'onAudit';
+const FILTERABLE: ReadonlySet<string> = new Set<FilterableHookName>(['transformRequest', 'transformStream', 'transformResponse', 'onAudit']);
+type Filter = (ctx: RoutedContext) => boolean;
+/** Per filterable hook: does any tap want this request? (Taps without a filter always do.) */
+export type HookWants = Record<FilterableHookName, Filter>;
 
 /** Tap every handler under its plugin's name; errors leave tagged with plugin and hook. */
 export function tapPlugins(hooks: Hooks, plugins: readonly Plugin[]): HookWants {
-  const filters: Record<TransformHookName, Array<((ctx: RoutedContext) => boolean) | null>> = { transformRequest: [], transformStream: [], transformResponse: [] };
+  const filters: Record<FilterableHookName, Array<Filter | null>> = { transformRequest: [], transformStream: [], transformResponse: [], onAudit: [] };
   for (const plugin of plugins) {
     for (const hook of HOOK_NAMES) {
-      const value = plugin[hook] as AnyFn | { filter: (ctx: RoutedContext) => boolean; handler: AnyFn } | undefined;
+      const value = plugin[hook] as AnyFn | { filter: Filter; handler: AnyFn } | undefined;
       if (!value) continue;
       const filter = typeof value === 'function' ? null : value.filter.bind(plugin);
       const handler = (typeof value === 'function' ? value : value.handler).bind(plugin);
       const tagged = tagErrors(handler, plugin.name, hook);
-      // A filtered waterfall tap passes its input on untouched for requests it does not want.
+      // A filtered tap passes its input on untouched for requests it does not want (ctx is every hook's second argument).
       const run: AnyFn = filter ? (input, ctx) => (filter(ctx as RoutedContext) ? tagged(input, ctx) : input) : tagged;
-      if (hook in filters) filters[hook as TransformHookName].push(filter);
+      if (hook in filters) filters[hook as FilterableHookName].push(filter);
       const tap = { name: plugin.name };
       if (hook === 'transformStream') hooks.transformStream.tap(tap, run as never);
       else (hooks[hook] as { tapPromise: (t: object, fn: unknown) => void }).tapPromise(tap, async (...args: unknown[]) => run(...args));
     }
   }
-  const wants = (list: Array<((ctx: RoutedContext) => boolean) | null>) => {
+  const wants = (list: Array<Filter | null>): Filter => {
     if (list.length === 0) return () => false;
     if (list.includes(null)) return () => true;
-    return (ctx: RoutedContext) => list.some((f) => f!(ctx));
+    return (ctx) => list.some((f) => f!(ctx));
   };
-  return { transformRequest: wants(filters.transformRequest), transformStream: wants(filters.transformStream), transformResponse: wants(filters.transformResponse) };
+  return {
+    transformRequest: wants(filters.transformRequest),
+    transformStream: wants(filters.transformStream),
+    transformResponse: wants(filters.transformResponse),
+    onAudit: wants(filters.onAudit),
+  };
 }
 
 /** After startup no hook may gain a tap: that would bypass ordering and startup checks. */

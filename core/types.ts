@@ -182,17 +182,20 @@ export interface PluginHooks {
   transformStream?: Filtered<(stream: EventStream, ctx: RoutedContext) => EventStream>;
   /** Waterfall over a whole (non-stream, 2xx) JSON response. */
   transformResponse?: Filtered<(response: JsonObject, ctx: RoutedContext) => JsonObject | Promise<JsonObject>>;
-  /** Parallel, after the client has its answer; awaited on shutdown. */
-  onAudit?(record: AuditRecord): void | Promise<void>;
+  /**
+   * Parallel, after the client has its answer; awaited on shutdown. With `{ filter, handler }` the
+   * record is built only for requests some tap wants (the filter sees the context, not the record).
+   */
+  onAudit?: Filtered<(record: AuditRecord, ctx: RequestContext) => void | Promise<void>, RequestContext>;
 }
 
 /**
- * A transform hook, either a function or `{ filter, handler }`: the handler runs only for requests
+ * A transform hook or onAudit, either a function or `{ filter, handler }`: the handler runs only for requests
  * the filter accepts. When no tap accepts a request, the core skips the hook entirely — no JSON
  * parse of the answer, no event parsing of the stream — so a plugin that reshapes only its own
  * routes costs nothing on everyone else's (the idea of Rolldown's hook filters).
  */
-export type Filtered<F> = F | { filter: (ctx: RoutedContext) => boolean; handler: F };
+export type Filtered<F, C = RoutedContext> = F | { filter: (ctx: C) => boolean; handler: F };
 
 export type HookName = keyof PluginHooks;
 

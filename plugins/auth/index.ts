@@ -123,11 +123,18 @@ export default function auth(options: AuthOptions = {}): Plugin {
         message: `This API key may not use the model "${model}"; it is allowed: ${record.models.join(', ')}`,
       });
     },
-    onAudit(record) {
-      const id = record.principal?.id;
-      const tokens = record.usage?.total_tokens;
-      if (!id || !tokens || !store || !limiter) return;
-      if (store.get(id)?.tpm != null) return limiter.addTokens(id, tokens);
+    // Tokens count against a managed key's tpm limit; other requests need no audit record from us.
+    onAudit: {
+      filter: (ctx) => {
+        const id = ctx.principal?.id;
+        return Boolean(id && limiter && store?.get(id)?.tpm != null);
+      },
+      handler(record) {
+        const id = record.principal?.id;
+        const tokens = record.usage?.total_tokens;
+        if (!id || !tokens || !store || !limiter) return;
+        if (store.get(id)?.tpm != null) return limiter.addTokens(id, tokens);
+      },
     },
     async close() {
       await store?.close();

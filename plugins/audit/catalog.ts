@@ -7,7 +7,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'aurora';
 import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
+import { compactJsonFile } from './json-file.ts';
 import { Segment, type SegmentMeta } from './segment.ts';
 import type { CursorPosition } from './store.ts';
 
@@ -54,7 +54,7 @@ export class SegmentCatalog {
     const { dir, log } = this.options;
     await mkdir(join(dir, 'index'), { recursive: true });
     await mkdir(join(dir, 'bodies'), { recursive: true });
-    this.manifest = new Low<Manifest>(new JSONFile<Manifest>(join(dir, 'manifest.json')), { version: 1, segments: [] });
+    this.manifest = new Low<Manifest>(compactJsonFile<Manifest>(join(dir, 'manifest.json')), { version: 1, segments: [] });
     try {
       await this.manifest.read();
     } catch (err) {

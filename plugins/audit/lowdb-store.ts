@@ -4,7 +4,8 @@
  *   manifest.json                 lowdb: per index file, its record count and time range
  *   index/2025-06-01.0000.json    lowdb: up to `segmentSize` summaries of one UTC day + search digests
  *   index/2025-06-01.0000.ids     the ids in that index file, one a line (lets `get` skip the others)
- *   bodies/2025-06-01.0000.gz     append-only: one gzip member per record (its trail as JSON)
+ *   bodies/2025-06-01.0000.gz     append-only gzip members, each holding the trails (JSON) of
+ *                                 several records (trail-codec.ts)
  *
  * `append` only queues; a timer (`flushIntervalMs`) or a full batch writes: bodies are appended,
  * then the manifest and the touched index files are rewritten, each a few MB at most. Start-up
@@ -12,17 +13,14 @@
  * until `maxCachedEntries` are loaded, then the least recently used go first.
  */
 import { resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { gzip, gzipSync } from 'node:zlib';
 import type { AuditRecord, Logger } from 'aurora';
 import { SegmentCatalog } from './catalog.ts';
 import { compareNewestFirst, compileFilters, createStatsCounter, isAfterCursor } from './filters.ts';
 import { searchTextOf } from './search-text.ts';
 import { firstAfter, type IndexEntry, type Segment } from './segment.ts';
 import { decodeCursor, encodeCursor, type AuditFilters, type AuditPage, type AuditStats, type AuditStore, type AuditSummary, type PageOptions, type StatsOptions } from './store.ts';
+import { packTrails, type TrailRef } from './trail-codec.ts';
 import { WriteQueue, type Unwritten } from './write-queue.ts';
-
-const gzipAsync = promisify(gzip);
 
 export interface AuditStoreOptions {
   /** Folder of the store; created when missing. */
@@ -53,11 +51,6 @@ export interface StoreCounters {
   segmentReads: number;
 }
 
-/** A record not yet in an index file: listed and readable from memory. */
-const SYNC_GZIP_CHARS = 64 * 1024;
-// Level 1: compression was most of audit's cost per request; level 1 is ~2.7x faster than the
-// default on trail JSON for a few percent more bytes (measured on the 2-core dev box).
-const GZIP = { level: 1 };
 const YIELD_EVERY_MS = 8;
 
 export async function createAuditStore(options: AuditStoreOptions): Promise<LowdbAuditStore> {
@@ -242,14 +235,12 @@ export class LowdbAuditStore implements AuditStore {
     let failure: unknown;
     for (const [segment, items] of groups) {
       try {
-        const members = await compressTrails(items.map((item) => item.record));
-        const present = members.filter((m) => m !== null);
-        let offset = present.length ? await segment.appendBodies(Buffer.concat(present)) : 0;
-        if (present.length) this.counters.bodyAppends++;
+        const packed = await packTrails(items.map((item) => item.record.trail), yieldNow());
+        const offset = packed.bytes.length ? await segment.appendBodies(packed.bytes) : 0;
+        if (packed.bytes.length) this.counters.bodyAppends++;
         segment.add(items.map((item, i) => {
-          const member = members[i];
-          const $body: [number, number] | null = member ? [offset, member.length] : null;
-          if (member) offset += member.length;
+          const ref = packed.refs[i];
+          const $body: TrailRef | null = ref ? [offset + ref[0], ...ref.slice(1)] as TrailRef : null;
           return { ...item.summary, $text: (item.text ??= searchTextOf(item.record)), $body };
         }));
         this.queue.written(items);
@@ -267,27 +258,16 @@ export class LowdbAuditStore implements AuditStore {
   }
 }
 
-/**
- * One gzip member per record. Small trails are compressed synchronously: an async zlib call costs
- * ~0.3 ms of main-thread setup, 5x the work itself for a 10 KB trail (measured on the 2-core dev box).
- * Large ones go to the thread pool, and the loop yields every few ms so requests keep flowing.
- */
-async function compressTrails(records: readonly AuditRecord[]): Promise<Array<Buffer | null>> {
-  const out: Array<Buffer | null> = [];
+/** A pause for a long batch: every few ms of work, let the event loop serve requests. */
+function yieldNow(): () => Promise<void> | undefined {
   let slice = performance.now();
-  for (const record of records) {
-    if (!record.trail) {
-      out.push(null);
-      continue;
-    }
-    const json = JSON.stringify(record.trail);
-    out.push(json.length < SYNC_GZIP_CHARS ? gzipSync(json, GZIP) : await gzipAsync(json, GZIP));
-    if (performance.now() - slice > YIELD_EVERY_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
+  return () => {
+    if (performance.now() - slice < YIELD_EVERY_MS) return undefined;
+    return new Promise<void>((resolve) => setImmediate(() => {
       slice = performance.now();
-    }
-  }
-  return out;
+      resolve();
+    }));
+  };
 }
 
 function publicSummary(entry: AuditSummary | IndexEntry): AuditSummary {

@@ -34,6 +34,22 @@ describe('createRedactor', () => {
     expect(redact(input)).toBe(input);
   });
 
+  it('scrubs the shortest secret each default pattern can match (the cheap pre-check must not skip them)', () => {
+    const plain = createRedactor();
+    const shortest: Array<[string, string]> = [
+      ['"secret":"abcd', '"secret":"[redacted]'],
+      ['xoxb-1234567890', '[redacted]'],
+      ['Bearer 1bcdefgh', 'Bearer [redacted]'],
+      ['Basic dXNlcjpwYXNzd2', 'Basic [redacted]'],
+      ['sk-0123456789abcdef', '[redacted]'],
+      ['AKIAIOSFODNN7EXAMPLE', '[redacted]'],
+      ['eyJabcdefgh.eyJabcdefgh.abcdefgh', '[redacted]'],
+    ];
+    for (const [input, output] of shortest) expect(plain(input)).toBe(output);
+    // user patterns apply to every string, however short
+    expect(redact('corp-abcd-1')).toBe('[redacted]');
+  });
+
   it('rejects patterns that do not compile or match nothing at all', () => {
     expect(() => createRedactor(['['])).toThrow(/redact\[0\] is not a valid regular expression/);
     expect(() => createRedactor(['ok', 'x?'])).toThrow(/redact\[1\].*matches the empty string/);

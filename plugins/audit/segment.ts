@@ -6,22 +6,20 @@
  */
 import { open, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
 import type { AuditTrail, Logger } from 'aurora';
 import { Low } from 'lowdb';
-import { JSONFile, TextFile } from 'lowdb/node';
+import { TextFile } from 'lowdb/node';
 import { compareNewestFirst } from './filters.ts';
+import { compactJsonFile } from './json-file.ts';
 import type { AuditSummary, CursorPosition } from './store.ts';
-
-const gunzipAsync = promisify(gunzip);
+import { inflate, trailAt, type TrailRef } from './trail-codec.ts';
 
 /** A summary plus what the index adds: the search digest and where the bodies are. */
 export interface IndexEntry extends AuditSummary {
   /** Lowercase search digest (search-text.ts). */
   $text: string;
-  /** `[offset, length]` of this record's gzip member in the segment's body file; null without bodies. */
-  $body: [number, number] | null;
+  /** Where this record's trail is in the segment's body file (see TrailRef); null without bodies. */
+  $body: TrailRef | null;
 }
 
 export interface SegmentFile {
@@ -47,6 +45,8 @@ export class Segment {
   /** Size of the body file; read once, then tracked (this process is the only writer). */
   private bodyBytes: number | undefined;
   private idsWriter: TextFile | undefined;
+  /** The member read last, inflated: the records of one member are often read one after another (export). */
+  private lastMember: { offset: number; inflated: Promise<Buffer> } | undefined;
   /** For the store's cache: when this segment was last read (a counter, not a clock). */
   lastUsed = 0;
 
@@ -112,7 +112,7 @@ export class Segment {
 
   private async read(): Promise<IndexEntry[]> {
     this.onRead();
-    const db = new Low<SegmentFile>(new JSONFile<SegmentFile>(this.indexFile), { version: 1, entries: [] });
+    const db = new Low<SegmentFile>(compactJsonFile<SegmentFile>(this.indexFile), { version: 1, entries: [] });
     try {
       await db.read();
     } catch (err) {
@@ -191,17 +191,29 @@ export class Segment {
   async readTrail(entry: IndexEntry): Promise<AuditTrail | null> {
     if (!entry.$body) return null;
     const [offset, length] = entry.$body;
+    let member = this.lastMember;
+    if (member?.offset !== offset) {
+      const read = { offset, inflated: this.readMember(offset, length) };
+      read.inflated.catch(() => this.lastMember === read && (this.lastMember = undefined));
+      this.lastMember = member = read;
+    }
+    const inflated = await member.inflated;
+    return inflated.length ? trailAt(inflated, entry.$body) : null;
+  }
+
+  /** A gzip member of the body file, inflated; empty when the file is gone. */
+  private async readMember(offset: number, length: number): Promise<Buffer> {
     let file;
     try {
       file = await open(this.bodyFile, 'r');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
       throw err;
     }
     try {
       const buffer = Buffer.alloc(length);
       await file.read(buffer, 0, length, offset);
-      return JSON.parse((await gunzipAsync(buffer)).toString('utf8')) as AuditTrail;
+      return await inflate(buffer);
     } finally {
       await file.close();
     }

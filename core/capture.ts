@@ -32,13 +32,20 @@ export class BodyCapture {
 
   /** The kept head as text; `truncated` when bytes were dropped. */
   result(): CapturedBody {
-    return { text: Buffer.concat(this.head).toString('utf8'), bytes: this.bytes, truncated: this.bytes > this.headBytes };
+    return { text: this.headText(), bytes: this.bytes, truncated: this.bytes > this.headBytes };
   }
 
   /** The last bytes seen (the whole body when it was short), for reading a stream's final usage. */
   ending(): string {
-    if (this.bytes <= this.headBytes) return Buffer.concat(this.head).toString('utf8');
+    if (this.bytes <= this.headBytes) return this.headText();
     return Buffer.concat(this.tail).toString('utf8');
+  }
+
+  // Read up to three times per record (usage, the client's and the upstream's copy of one body).
+  private text: { bytes: number; text: string } | undefined;
+  private headText(): string {
+    if (this.text?.bytes !== this.headBytes) this.text = { bytes: this.headBytes, text: Buffer.concat(this.head).toString('utf8') };
+    return this.text.text;
   }
 }
 

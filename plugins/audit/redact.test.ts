@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createRedactor } from './redact.ts';
+import { DEFAULT_PREFIXED_PATTERNS, DEFAULT_SECRET_PATTERNS, REDACTED, createRedactor } from './redact.ts';
 
 const redact = createRedactor(['corp-[a-z]{4}-\\d+']);
 
@@ -48,6 +49,27 @@ describe('createRedactor', () => {
     for (const [input, output] of shortest) expect(plain(input)).toBe(output);
     // user patterns apply to every string, however short
     expect(redact('corp-abcd-1')).toBe('[redacted]');
+  });
+
+  it('the cheap pre-check never changes the result (property: same as the four full passes)', () => {
+    const full = (text: string) => {
+      text = text.replace(new RegExp(DEFAULT_SECRET_PATTERNS.map((p) => `(?:${p})`).join('|'), 'g'), REDACTED);
+      for (const p of DEFAULT_PREFIXED_PATTERNS) text = text.replace(new RegExp(p, 'g'), `$1${REDACTED}`);
+      return text;
+    };
+    const plain = createRedactor();
+    const secrets = [
+      'sk-proj-AbCdEf0123456789GhIjKl', 'ak_0123456789ab_Zx9-Qw8_Er7Ty6Ui5Op4As3Df2Gh1Jk0LzXcVbNm12', 'Bearer eyJhbGciOi.abc123def456',
+      'bearer tok_12345678abcdef', 'Basic dXNlcjpwYXNzd29yZA==', 'AKIAIOSFODNN7EXAMPLE', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789',
+      'github_pat_abcdefghijklmnopqrstuvwxyz', 'xoxb-1234567890-abcdef', 'AIzaSyA-1234567890abcdefghijklmnopqrstu',
+      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NSJ9.abcdefghijklmnop', '-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----',
+      '"api_key":"abcd1234"', '"apikey": "abcd1234"', '"api-key":"abcd1234"', '"password": "hunter22"', '"passwd":"hunter22"',
+      '"secret":"abcd"', '\\"client_secret\\":\\"s3cr3t-value\\"', '"access_token":"abcdefgh"', '"refresh_token":"abcdefgh"', '"private_key":"abcdefgh"',
+    ];
+    fc.assert(fc.property(fc.string(), fc.constantFrom(...secrets), fc.string(), (before, secret, after) => {
+      const text = before + secret + after;
+      expect(plain(text)).toBe(full(text));
+    }), { numRuns: 2000 });
   });
 
   it('rejects patterns that do not compile or match nothing at all', () => {

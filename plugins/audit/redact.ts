@@ -45,10 +45,11 @@ export type Redact = (text: string) => string;
 /**
  * Every default pattern needs one of these literals and at least MIN_SECRET_CHARS characters
  * (`"secret":"abcd` is the shortest match). One cheap scan rules out nearly every string of a
- * record — header names and values, ids, paths — before the four full passes: redaction was the
- * largest part of audit's cost per request (bench profile). Keep it in step with the patterns.
+ * record — header names and values, ids, ordinary bodies — before the four full passes: redaction
+ * was the largest part of audit's cost per request (bench profile). Keep it in step with the
+ * patterns (the credential field names come from the last prefixed one).
  */
-const DEFAULT_HINT = /ak_|sk-|AKIA|gh[pousr]_|github_pat_|xox|AIza|eyJ|-----BEGIN|[Bb]earer|[Bb]asic|"/;
+const DEFAULT_HINT = /ak_|sk-|AKIA|gh[pousr]_|github_pat_|xox|AIza|eyJ|-----BEGIN|[Bb]earer|[Bb]asic|api[_-]?key|passw|secret|access_token|refresh_token|private_key/;
 const MIN_SECRET_CHARS = 14;
 
 /**

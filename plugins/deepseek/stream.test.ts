@@ -265,3 +265,28 @@ describe('stream translator', () => {
     }
   });
 });
+
+describe('delta events written as text', () => {
+  it('are exactly the JSON of their object form, whatever the delta holds', async () => {
+    const tricky = ['plain', 'quote " and \\ backslash', 'line\nbreak\ttab', 'unicode é 中文 🚀', '\u0000\u001f control', '</script>', ''];
+    const chunk = (delta: JsonObject) => ({ data: JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: null }] }) });
+    const events: SseEvent[] = [
+      ...tricky.map((t) => chunk({ reasoning_content: t })),
+      ...tricky.map((t) => chunk({ content: t })),
+      { data: JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }) },
+      { data: '[DONE]' },
+    ];
+    const source = ReadableStream.from(events);
+    const reader = source.pipeThrough(createResponsesStreamTranslator({ request: { model: 'm', input: 'x', stream: true }, model: 'm', carrier })).getReader();
+    const deltas: SseEvent[] = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) if (r.value.event?.endsWith('_text.delta')) deltas.push(r.value);
+    expect(deltas.map((d) => JSON.parse(d.data).delta)).toEqual([...tricky, ...tricky].filter((t) => t !== ''));
+    for (const d of deltas) {
+      const parsed = JSON.parse(d.data);
+      const objectForm = d.event === 'response.output_text.delta'
+        ? { type: d.event, item_id: parsed.item_id, output_index: parsed.output_index, content_index: 0, delta: parsed.delta, logprobs: [], sequence_number: parsed.sequence_number }
+        : { type: d.event, item_id: parsed.item_id, output_index: parsed.output_index, summary_index: 0, delta: parsed.delta, sequence_number: parsed.sequence_number };
+      expect(d.data).toBe(JSON.stringify(objectForm));
+    }
+  });
+});

@@ -10,7 +10,9 @@ import { Readable } from 'node:stream';
 import { NodeHeaders } from './node-headers.ts';
 
 class NodeBodyResponse extends Response {
+  /** The body while it is still a node stream; taken by the core, or turned into `#web` on demand. */
   node: Readable | undefined;
+  #web: ReadableStream<Uint8Array<ArrayBuffer>> | undefined;
   readonly #headers: NodeHeaders;
 
   constructor(message: IncomingMessage) {
@@ -23,6 +25,60 @@ class NodeBodyResponse extends Response {
 
   override get headers(): Headers {
     return this.#headers;
+  }
+
+  // A plugin's forward may read the answer like any Response (`await res.text()`): the web view is
+  // made when someone asks for it, and then it is the body.
+  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+    if (this.node) {
+      this.#web = Readable.toWeb(this.node) as ReadableStream<Uint8Array<ArrayBuffer>>;
+      this.node = undefined;
+    }
+    return this.#web ?? null;
+  }
+
+  override get bodyUsed(): boolean {
+    return this.#web?.locked ?? false;
+  }
+
+  /** A plain Response over the web body, for the reading methods. */
+  #plain(): Response {
+    return new Response(this.body, { status: this.status, statusText: this.statusText, headers: this.#headers });
+  }
+
+  override text(): Promise<string> {
+    return this.node ? readNode(this.take()!) : this.#plain().text();
+  }
+
+  override async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  override arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#plain().arrayBuffer();
+  }
+
+  override blob(): Promise<Blob> {
+    return this.#plain().blob();
+  }
+
+  override formData(): Promise<FormData> {
+    return this.#plain().formData();
+  }
+
+  override clone(): Response {
+    const body = this.body;
+    if (!body) return new Response(null, { status: this.status, statusText: this.statusText, headers: this.#headers });
+    const [mine, theirs] = body.tee();
+    this.#web = mine;
+    return new Response(theirs, { status: this.status, statusText: this.statusText, headers: this.#headers });
+  }
+
+  /** The node body, now the caller's. */
+  take(): Readable | undefined {
+    const node = this.node;
+    this.node = undefined;
+    return node;
   }
 }
 
@@ -38,10 +94,7 @@ export function nodeBodyOf(response: Response): Readable | undefined {
 
 /** Take the node body out of `response` (it is then the caller's). */
 function takeNode(response: Response): Readable | undefined {
-  if (!(response instanceof NodeBodyResponse)) return undefined;
-  const node = response.node;
-  response.node = undefined;
-  return node;
+  return response instanceof NodeBodyResponse ? response.take() : undefined;
 }
 
 /** The body as a web stream, whichever way the forwarder built the response. */
@@ -51,15 +104,25 @@ export function webBodyOf(response: Response): ReadableStream<Uint8Array> | null
 }
 
 export function hasBody(response: Response): boolean {
-  return response.body !== null || nodeBodyOf(response) !== undefined;
+  // The node body first: asking a NodeBodyResponse for `body` would make the web view.
+  return nodeBodyOf(response) !== undefined || response.body !== null;
 }
 
-export async function readBodyText(response: Response): Promise<string> {
+export function readBodyText(response: Response): Promise<string> {
   const node = takeNode(response);
-  if (!node) return response.text();
-  const chunks: Buffer[] = [];
-  for await (const chunk of node) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return node ? readNode(node) : response.text();
+}
+
+/** A node body as text. Events rather than `for await`: the async iterator costs a promise and a tick per chunk. */
+function readNode(node: Readable): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    node.on('data', (chunk: Buffer) => chunks.push(chunk));
+    node.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    node.once('error', reject);
+    // A socket that dies mid-body may close without 'end' or 'error'.
+    node.once('close', () => node.readableEnded || reject(new Error('upstream closed the connection before the response finished')));
+  });
 }
 
 export function discardBody(response: Response): Promise<void> {

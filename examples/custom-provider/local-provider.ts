@@ -123,7 +123,7 @@ export default function localProvider(options: LocalProviderOptions = {}): Plugi
         apiKey: apiKey || 'local',
         apiKeyEnv,
         headersTimeoutMs: options.headersTimeoutMs ?? 600_000,
-        // Send with the core's fetch (streaming, aborted with the client, headers timeout), then turn
+        // Send with the core's sender (streaming, aborted with the client, headers timeout), then turn
         // the server's own error texts into errors a client can act on.
         forward: async (request, ctx) => mapServerErrors(await fetchUpstream(request, ctx), ctx),
       };

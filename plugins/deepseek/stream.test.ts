@@ -276,7 +276,12 @@ describe('delta events written as text', () => {
       { data: JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }) },
       { data: '[DONE]' },
     ];
-    const source = ReadableStream.from(events);
+    const source = new ReadableStream<SseEvent>({
+      start(controller) {
+        for (const e of events) controller.enqueue(e);
+        controller.close();
+      },
+    });
     const reader = source.pipeThrough(createResponsesStreamTranslator({ request: { model: 'm', input: 'x', stream: true }, model: 'm', carrier })).getReader();
     const deltas: SseEvent[] = [];
     for (let r = await reader.read(); !r.done; r = await reader.read()) if (r.value.event?.endsWith('_text.delta')) deltas.push(r.value);

@@ -3,16 +3,13 @@
  * call to the client's socket and aborts it when the client goes away), which is why this is the
  * one forward that asks the core for them. The body is the transformed one, not the client's bytes.
  */
-import { Agent as HttpAgent, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import { ProxyServer } from 'http-proxy-3';
-import { GatewayError, fetchUpstream, forEachHeader, nodeBodyResponse, nodeRequestOf, requireApiKey, serializeBody, upstreamError, upstreamUrl, type RoutedContext, type UpstreamRequest } from 'aurora';
+import { GatewayError, failedOnStaleSocket, fetchUpstream, nodeBodyResponse, nodeRequestOf, outgoingHeaders, requireApiKey, serializeBody, upstreamError, upstreamUrl, type RoutedContext, type UpstreamRequest } from 'aurora';
 
 export const DEFAULT_HEADERS_TIMEOUT_MS = 300_000;
-
-// How a reused socket that the upstream already closed fails, depending on when the close lands.
-const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 export interface ProxyForwarder {
   forward(request: UpstreamRequest, ctx: RoutedContext): Promise<Response>;
@@ -69,13 +66,7 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
     const body = request.body === undefined ? undefined : serializeBody(request.body);
     const timeoutMs = provider.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
     // Exactly the headers the pipeline decided on, not the client's (nor its key).
-    const headers: IncomingHttpHeaders = {};
-    forEachHeader(request.headers, (name, value) => (headers[name] = name in headers ? `${headers[name]}, ${value}` : value));
-    headers.authorization = `Bearer ${requireApiKey(provider)}`;
-    if (body) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = String(body.length);
-    }
+    const headers = outgoingHeaders(request, requireApiKey(provider), body);
 
     return new Promise<Response>((resolve, reject) => {
       let settled = false;
@@ -103,7 +94,7 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
         },
         onError(err) {
           const failure = upstreamError(provider.name, err);
-          if (proxyReq?.reusedSocket && STALE_SOCKET_CODES.has(String((err as NodeJS.ErrnoException).code))) Object.assign(failure, { staleSocket: true });
+          if (failedOnStaleSocket(proxyReq, err)) Object.assign(failure, { staleSocket: true });
           fail(failure);
         },
       });

@@ -97,6 +97,11 @@ function takeNode(response: Response): Readable | undefined {
   return response instanceof NodeBodyResponse ? response.take() : undefined;
 }
 
+/** The body as it is: the node stream (now the caller's) or the web one. */
+export function takeBody(response: Response): Readable | ReadableStream<Uint8Array> | null {
+  return takeNode(response) ?? response.body;
+}
+
 /** The body as a web stream, whichever way the forwarder built the response. */
 export function webBodyOf(response: Response): ReadableStream<Uint8Array> | null {
   const node = takeNode(response);

@@ -5,7 +5,8 @@
  */
 import type { Readable } from 'node:stream';
 import { BodyCapture } from './capture.ts';
-import { hasBody, nodeBodyOf, readBodyText, webBodyOf } from './node-body.ts';
+import { chunkSource } from './chunk-source.ts';
+import { hasBody, nodeBodyOf, readBodyText, takeBody, webBodyOf } from './node-body.ts';
 import type { MutableContext } from './context.ts';
 import { GatewayError, errorBody, type OpenAIErrorBody } from './errors.ts';
 import { clientHeaders, upstreamHeaders } from './headers.ts';
@@ -14,15 +15,16 @@ import type { HookWants } from './plugins.ts';
 import { redact } from './logger.ts';
 import { parseJsonBody, rememberRawBody, serializeBody } from './request-body.ts';
 import { withRetries } from './retry.ts';
-import { createSseSerializerStream } from './sse.ts';
 import { createLazyEventStream, idleTimeout } from './stream.ts';
 import { fetchUpstream, upstreamError, upstreamUrl } from './upstream.ts';
-import type { Endpoint, JsonObject, Route, RoutedContext, UpstreamRequest } from './types.ts';
+import type { Endpoint, EventStream, JsonObject, Route, RoutedContext, UpstreamRequest } from './types.ts';
 
 export interface Reply {
   status: number;
   headers: Record<string, string>;
   body: string | Uint8Array | ReadableStream<Uint8Array> | Readable | null;
+  /** Instead of `body`: events to format and send one by one (a reshaped stream). */
+  events?: EventStream;
   /** The writer copies each streamed chunk here as it sends it. */
   capture?: BodyCapture;
   /** For a raw node stream: end it with this error when nothing arrives for `ms`. */
@@ -135,12 +137,14 @@ export async function runPipeline(
   const isStream = contentType.includes('text/event-stream');
   const idleMs = route.provider.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const idle = isStream ? { ms: idleMs, error: () => new GatewayError('AURORA_ERR_UPSTREAM_IDLE', { args: [route.provider.name, idleMs] }) } : undefined;
-  // Made only when a transform reads the body: a passthrough answer stays a node stream.
+  // A passthrough answer stays a node stream; the web view is made only for a web body.
   const webSource = () => {
     const web = webBodyOf(upstream)!;
     return idle ? web.pipeThrough(idleTimeout(idle.ms, ctx.signal, idle.error)) : web;
   };
   const rawSource = () => nodeBodyOf(upstream) ?? webSource();
+  // What a transform reads: the body as it is (node or web), chunk by chunk, with the idle limit.
+  const chunks = () => chunkSource(takeBody(upstream)!, idle);
   // The client's copy is taken by the writer as it sends (no extra stream); the upstream's own copy
   // is only worth a tap when the trail keeps bodies and a plugin reshapes what the client gets.
   if (capture) exchange.clientCapture = new BodyCapture(captureLimit);
@@ -151,7 +155,7 @@ export async function runPipeline(
     headers['x-accel-buffering'] = 'no';
     let upstreamCopy: BodyCapture | undefined;
     const events = services.wants.transformStream(routed)
-      ? createLazyEventStream(webSource, ctx, (err) => upstreamStreamError(route, err), (chunk) => upstreamCopy?.add(chunk))
+      ? createLazyEventStream(chunks, ctx, (err) => upstreamStreamError(route, err), (chunk) => upstreamCopy?.add(chunk))
       : undefined;
     const out = events && hooks.transformStream.call(events, routed);
     if (!events || out === events) {
@@ -160,7 +164,8 @@ export async function runPipeline(
       return { status: upstream.status, headers, body: rawSource(), capture: exchange.clientCapture, idle };
     }
     if (keepBodies) upstreamCopy = exchange.upstreamCapture = new BodyCapture(captureLimit);
-    return { status: upstream.status, headers, body: out!.pipeThrough(createSseSerializerStream()), capture: exchange.clientCapture };
+    // The writer formats the events as it sends them (no serializing stream stage).
+    return { status: upstream.status, headers, body: null, events: out, capture: exchange.clientCapture };
   }
 
   if (contentType.includes('json') && services.wants.transformResponse(routed)) {

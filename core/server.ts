@@ -12,10 +12,11 @@ import { GatewayError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { runPipeline, type Exchange, type PipelineServices, type Reply } from './pipeline.ts';
 import { readBody } from './request-body.ts';
+import { formatSseEvent } from './sse.ts';
 import { streamFailureFrame } from './stream.ts';
 import { drained } from './backpressure.ts';
 import { matchPluginRoute, pathMethods, servePluginRoute } from './plugin-routes.ts';
-import type { Endpoint, PluginRoute } from './types.ts';
+import type { Endpoint, EventStream, PluginRoute, SseEvent } from './types.ts';
 import type { Finished } from './audit-record.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -106,7 +107,8 @@ async function writeReply(res: ServerResponse, reply: Reply, ctx: MutableContext
   const headers: Record<string, string> = { ...reply.headers, 'x-request-id': ctx.id };
   const body = reply.body;
   const capture = reply.capture;
-  if (body === null || typeof body === 'string' || body instanceof Uint8Array) {
+  const events = reply.events;
+  if (!events && (body === null || typeof body === 'string' || body instanceof Uint8Array)) {
     res.writeHead(reply.status, headers);
     timing.ttfb = performance.now() - ctx.startedAt;
     res.end(body ?? undefined);
@@ -120,7 +122,8 @@ async function writeReply(res: ServerResponse, reply: Reply, ctx: MutableContext
   let failure: GatewayError | undefined;
   services.metrics?.streamOpened();
   try {
-    if (body instanceof Readable) await pipeNode(body, res, ctx, timing, capture, reply.idle);
+    if (events) await writeEvents(events, res, ctx, timing, capture);
+    else if (body instanceof Readable) await pipeNode(body, res, ctx, timing, capture, reply.idle);
     else {
       for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
         timing.ttfb ??= performance.now() - ctx.startedAt;
@@ -145,6 +148,18 @@ async function writeReply(res: ServerResponse, reply: Reply, ctx: MutableContext
   res.end();
   exchange.error = failure;
   services.finish(ctx, exchange, { status: reply.status, headers, ttfbMs: timing.ttfb, outcome: failure ? 'error' : 'ok', error: failure });
+}
+
+/** Events to the client as SSE, each written (and so flushed) on its own; stops when the client leaves. */
+async function writeEvents(events: EventStream, res: ServerResponse, ctx: MutableContext, timing: { ttfb: number | null }, capture: Reply['capture']): Promise<void> {
+  for await (const event of events as unknown as AsyncIterable<SseEvent>) {
+    if (ctx.connection.closed) break; // leaving the loop cancels the stream, and with it the upstream
+    timing.ttfb ??= performance.now() - ctx.startedAt;
+    const bytes = Buffer.from(formatSseEvent(event));
+    capture?.add(bytes);
+    // write() returns false when the client reads slower than we produce: wait, do not buffer.
+    if (!res.write(bytes)) await drained(res, ctx.signal);
+  }
 }
 
 /**

@@ -2,6 +2,7 @@
  * Stream plumbing between the upstream body and the client: the lazy event view handed to
  * `transformStream`, byte taps for the audit copy, and the frame that ends a broken stream.
  */
+import type { ChunkSource } from './chunk-source.ts';
 import { GatewayError } from './errors.ts';
 import { SseParser, formatSseEvent, jsonEvent } from './sse.ts';
 import type { Endpoint, EventStream, SseEvent } from './types.ts';
@@ -14,41 +15,41 @@ import type { Endpoint, EventStream, SseEvent } from './types.ts';
  * `{ event: 'error', data: '{"error":{…}}' }` — the shape upstreams use for in-band errors — so a
  * translator can close its items and emit its own terminal event instead of being cut off.
  */
-export function createLazyEventStream(getBody: () => ReadableStream<Uint8Array>, client: { readonly signal: AbortSignal }, describe: (err: unknown) => GatewayError, onBytes?: (chunk: Uint8Array) => void): EventStream {
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+export function createLazyEventStream(getBody: () => ChunkSource, client: { readonly signal: AbortSignal }, describe: (err: unknown) => GatewayError, onBytes?: (chunk: Uint8Array) => void): EventStream {
+  let source: ChunkSource | undefined;
   const parser = new SseParser();
   const decoder = new TextDecoder();
   return new ReadableStream<SseEvent>(
     {
       async pull(controller) {
-        reader ??= getBody().getReader();
+        source ??= getBody();
         let emitted = 0;
         const emit = (event: SseEvent) => {
           emitted++;
           controller.enqueue(event);
         };
         for (;;) {
-          let chunk: ReadableStreamReadResult<Uint8Array>;
+          let chunk: Uint8Array | null;
           try {
-            chunk = await reader.read();
+            chunk = await source.next();
           } catch (err) {
             if (client.signal.aborted) return controller.error(err);
             parser.flush(emit);
             controller.enqueue(errorEvent(describe(err)));
             return controller.close();
           }
-          if (chunk.done) {
+          if (chunk === null) {
             parser.push(decoder.decode(), emit);
             parser.flush(emit);
             return controller.close();
           }
-          onBytes?.(chunk.value);
-          parser.push(decoder.decode(chunk.value, { stream: true }), emit);
+          onBytes?.(chunk);
+          parser.push(decoder.decode(chunk, { stream: true }), emit);
           if (emitted > 0) return; // a chunk may hold only part of an event: keep reading until one is whole
         }
       },
       cancel(reason) {
-        return reader?.cancel(reason);
+        source?.cancel(reason);
       },
     },
     // 0: do not pull before a reader asks, or the laziness above is lost.

@@ -29,7 +29,7 @@ describe('toResponsesResponse', () => {
 
   it('text answer: one message item, usage mapped, request echoed', () => {
     const res = toResponsesResponse(completion({ content: 'ok', reasoning_content: null }), ctx);
-    expect(res.id).toMatch(/^resp_[0-9a-f]{24}$/);
+    expect(res.id).toMatch(/^resp_[0-9a-f]{32}$/);
     expect(res.id).not.toContain('a1b2c3');
     expect(res).toMatchObject({
       object: 'response',

@@ -21,6 +21,27 @@ describe('SseParser', () => {
     }
   });
 
+  it('gives the same events for any split into many chunks, CRLF split across chunks included', () => {
+    const text = 'event: one\r\ndata: {"a":"b"}\r\n\r\n: ping\n\nevent: two\ndata: line1\ndata: line2\n\ndata: tail\r\n\r\n';
+    const whole = parseSseText(text);
+    for (let size = 1; size <= 7; size++) {
+      const parser = new SseParser();
+      const out: SseEvent[] = [];
+      for (let i = 0; i < text.length; i += size) parser.push(text.slice(i, i + size), (e) => out.push(e));
+      parser.flush((e) => out.push(e));
+      expect(out).toEqual(whole);
+    }
+  });
+
+  it('reads a long event that arrives in many chunks', () => {
+    const data = JSON.stringify({ delta: 'x'.repeat(200_000) });
+    const parser = new SseParser();
+    const out: SseEvent[] = [];
+    const text = `event: big\ndata: ${data}\n\n`;
+    for (let i = 0; i < text.length; i += 1000) parser.push(text.slice(i, i + 1000), (e) => out.push(e));
+    expect(out).toEqual([{ event: 'big', data }]);
+  });
+
   it('keeps an event whose final blank line never came', () => {
     expect(parseSseText('data: last')).toEqual([{ data: 'last' }]);
   });

@@ -25,29 +25,48 @@ export function jsonEvent(payload: { type: string } & Record<string, unknown>): 
 
 /** Incremental parser: feed text, get complete events. Exposed for plugins that read raw bodies. */
 export class SseParser {
-  private pending = '';
+  /** Pieces of a line whose end has not arrived: joined once, when it does. */
+  private partial: string[] = [];
   private event: string | undefined;
   private id: string | undefined;
   private data: string[] = [];
 
-  /** Parse `text` (any split point is fine) and hand each complete event to `emit`. */
+  /**
+   * Parse `text` (any split point is fine) and hand each complete event to `emit`. Each character
+   * is scanned once: a long event arriving in many chunks is neither re-scanned nor concatenated
+   * per chunk.
+   */
   push(text: string, emit: (event: SseEvent) => void): void {
-    const buffer = this.pending + text;
     let start = 0;
-    for (;;) {
-      const nl = buffer.indexOf('\n', start);
-      if (nl === -1) break;
-      const end = nl > start && buffer.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      this.line(buffer.slice(start, end), emit);
+    let nl = text.indexOf('\n');
+    if (this.partial.length > 0) {
+      if (nl === -1) {
+        this.partial.push(text);
+        return;
+      }
+      this.partial.push(text.slice(0, nl));
+      const line = this.partial.join('');
+      this.partial = [];
+      this.line(line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line, emit);
       start = nl + 1;
+      nl = text.indexOf('\n', start);
     }
-    this.pending = start === 0 ? buffer : buffer.slice(start);
+    while (nl !== -1) {
+      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      this.line(text.slice(start, end), emit);
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
+    }
+    if (start < text.length) this.partial.push(start === 0 ? text : text.slice(start));
   }
 
   /** End of input: an event without its blank line still counts (some upstreams omit the last one). */
   flush(emit: (event: SseEvent) => void): void {
-    if (this.pending) this.line(this.pending, emit);
-    this.pending = '';
+    if (this.partial.length > 0) {
+      const line = this.partial.join('');
+      this.partial = [];
+      this.line(line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line, emit);
+    }
     this.dispatch(emit);
   }
 

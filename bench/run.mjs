@@ -44,6 +44,8 @@ const auditBuilt = existsSync(join(root, 'dist/plugins/audit/index.js'));
 const TARGETS = [
   { id: 'direct', label: 'upstream direct', key: UPSTREAM_KEY },
   { id: 'raw', label: 'raw node:http proxy', key: UPSTREAM_KEY },
+  // Non-stream throughput rounds only: what http-proxy-3 plus reading the body costs, for reference.
+  { id: 'hp3', label: 'http-proxy-3 + body read (floor for the passthrough)', key: UPSTREAM_KEY, throughputOnly: true },
   { id: 'pass', label: 'Aurora passthrough', key: 'anything' },
   { id: 'auth', label: 'Aurora + auth', key: MASTER_KEY, masterKey: MASTER_KEY },
   { id: 'audit', label: 'Aurora + auth + audit', key: MASTER_KEY, masterKey: MASTER_KEY, skip: auditBuilt ? undefined : 'dist/plugins/audit is not built yet' },
@@ -88,7 +90,7 @@ async function measureAll(upstream) {
     // Each round visits every target, starting one further along, so no target always goes first.
     // The multi-worker targets take part in the non-stream throughput rounds only (`all`).
     const rounds = async (what, run, all = false) => {
-      const list = all ? live : live.filter((t) => !t.workers);
+      const list = all ? live : live.filter((t) => !t.workers && !t.throughputOnly);
       for (let round = 0; round < S.rounds; round++) {
         log(`${what}, round ${round + 1}/${S.rounds}`);
         for (let i = 0; i < list.length; i++) {
@@ -182,7 +184,7 @@ function report(m, results, memory, translator, auditStore) {
   const get = (id) => results[id];
   const ratio = (a, b) => (a && b ? a / b : NaN);
   const loadRows = TARGETS.filter((t) => !t.skip);
-  const rows = loadRows.filter((t) => !t.workers);
+  const rows = loadRows.filter((t) => !t.workers && !t.throughputOnly);
 
   print(`\n## Non-stream throughput: ${S.conns} connections, ${S.duration} s per endpoint and target\n`);
   print('CPU µs/req: CPU time (user+system) of the measured process per response: the gateway or proxy child, the emulator on the "direct" row, the primary and all workers on the `node core` rows.\n');
@@ -199,6 +201,14 @@ function report(m, results, memory, translator, auditStore) {
       return cells;
     }),
   ));
+
+  if (get('hp3')) {
+    const line = (ep) => {
+      const [raw, floor, pass] = ['raw', 'hp3', 'pass'].map((id) => get(id)[`${ep}Load`]);
+      return `${ep}: the floor ${fmt.ratio(ratio(floor.rps, raw.rps))} of the raw proxy (${fmt.n(floor.cpuUsPerReq)} vs ${fmt.n(raw.cpuUsPerReq)} CPU µs/req), Aurora passthrough ${fmt.ratio(ratio(pass.rps, floor.rps))} of the floor (${fmt.n(pass.cpuUsPerReq)} CPU µs/req)`;
+    };
+    print(`\nThe http-proxy-3 row forwards with the library the passthrough must use, reading and parsing the body as routing by model needs, and nothing else:\n- ${line('responses')}\n- ${line('chat')}`);
+  }
 
   print(`\n## Added latency at a fixed ${S.rate} req/s (${S.rateConns} connection${S.rateConns > 1 ? 's' : ''}, ${S.rateDuration} s), ms\n`);
   print(table(

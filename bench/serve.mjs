@@ -1,18 +1,19 @@
 // Child process: one bench target on 127.0.0.1, on its own event loop.
 //   argv[2]: JSON { kind, upstream, apiKey, masterKey?, auditDir? }
-//   kind: raw | pass | auth | audit | deepseek
+//   kind: raw | hp3 | pass | auth | audit | deepseek
 // IPC: sends { url } when listening; answers { cmd: 'stats', gc? } with { mem: process.memoryUsage(),
 // cpu: process.cpuUsage() } (memory after two full GCs when gc is asked and the child runs with
 // --expose-gc); { cmd: 'close' } stops gracefully and exits, so a --cpu-prof child writes its profile.
 import { answerParent } from './child-ipc.mjs';
+import { createHttpProxy3Floor } from './http-proxy-3-floor.mjs';
 import { createRawProxy } from './raw-proxy.mjs';
 
 const spec = JSON.parse(process.argv[2]);
 let server;
 let close;
 
-if (spec.kind === 'raw') {
-  server = createRawProxy(spec.upstream);
+if (spec.kind === 'raw' || spec.kind === 'hp3') {
+  server = spec.kind === 'raw' ? createRawProxy(spec.upstream) : createHttpProxy3Floor(spec.upstream);
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   close = () => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); });
   process.send({ url: `http://127.0.0.1:${server.address().port}` });

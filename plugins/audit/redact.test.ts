@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PREFIXED_PATTERNS, DEFAULT_SECRET_PATTERNS, REDACTED, createRedactor } from './redact.ts';
+import type { AuditRecord } from 'aurora';
+import { DEFAULT_PREFIXED_PATTERNS, DEFAULT_SECRET_PATTERNS, REDACTED, createRedactor, redactRecord } from './redact.ts';
 
 const redact = createRedactor(['corp-[a-z]{4}-\\d+']);
 
@@ -77,3 +78,20 @@ describe('createRedactor', () => {
     expect(() => createRedactor(['ok', 'x?'])).toThrow(/redact\[1\].*matches the empty string/);
   });
 });
+
+describe('redactRecord', () => {
+  it('returns the record itself when there is nothing to scrub, and a scrubbed copy otherwise, leaving the input alone', () => {
+    const redact = createRedactor();
+    const clean = { id: 'req_1', trail: { clientRequest: { headers: { 'content-type': 'application/json' }, body: { text: '{"input":"hello"}', bytes: 17, truncated: false } } }, tags: ['a', 'b'] } as unknown as AuditRecord;
+    expect(redactRecord(clean, redact)).toBe(clean);
+    const key = 'sk-proj-AbCdEf0123456789GhIjKl';
+    const dirty = { id: 'req_2', trail: { clientRequest: { headers: { [`x-${key}`]: 'v' }, body: { text: `{"input":"my key ${key}"}`, bytes: 40, truncated: false } } }, tags: ['a', key] } as unknown as AuditRecord;
+    const before = JSON.stringify(dirty);
+    const out = redactRecord(dirty, redact);
+    expect(JSON.stringify(out)).not.toContain(key);
+    expect(JSON.stringify(out)).toContain('"x-[redacted]":"v"');
+    expect((out as unknown as { tags: string[] }).tags).toEqual(['a', '[redacted]']);
+    expect(JSON.stringify(dirty)).toBe(before);
+  });
+});
+

@@ -96,13 +96,33 @@ export function redactRecord(record: AuditRecord, redact: Redact): AuditRecord {
 
 const BODY_CHARS = 256;
 
+/**
+ * `value` itself when nothing in it changes (nearly always: secrets are rare), else a copy with the
+ * changed parts replaced. Copying every object of every record was most of redaction's
+ * allocations, paid again by the garbage collector.
+ */
 function redactValue(value: unknown, redact: Redact): unknown {
   if (typeof value === 'string') return redact(value);
-  if (Array.isArray(value)) return value.map((v) => redactValue(v, redact));
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = redactValue(value[i], redact);
+      if (v !== value[i]) (out ??= value.slice())[i] = v;
+    }
+    return out ?? value;
+  }
   if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k in value) out[redact(k)] = redactValue((value as Record<string, unknown>)[k], redact);
-    return out;
+    const record = value as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined;
+    for (const k in record) {
+      const key = redact(k);
+      const v = redactValue(record[k], redact);
+      if (key === k && v === record[k]) continue;
+      out ??= { ...record };
+      if (key !== k) delete out[k];
+      out[key] = v;
+    }
+    return out ?? value;
   }
   return value;
 }

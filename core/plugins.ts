@@ -61,7 +61,16 @@ export function tapPlugins(hooks: Hooks, plugins: readonly Plugin[]): HookWants 
       if (hook in filters) filters[hook as FilterableHookName].push(filter);
       const tap = { name: plugin.name };
       if (hook === 'transformStream') hooks.transformStream.tap(tap, run as never);
-      else (hooks[hook] as { tapPromise: (t: object, fn: unknown) => void }).tapPromise(tap, async (...args: unknown[]) => run(...args));
+      // A handler's own promise goes to tapable as it is (an async wrapper would add a promise and
+      // two ticks per tap per request); a plain value is wrapped once.
+      else (hooks[hook] as { tapPromise: (t: object, fn: unknown) => void }).tapPromise(tap, (...args: unknown[]) => {
+        try {
+          const out = run(...args);
+          return out instanceof Promise ? out : Promise.resolve(out);
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      });
     }
   }
   const wants = (list: Array<Filter | null>): Filter => {

@@ -62,7 +62,6 @@ export async function createAuditStore(options: AuditStoreOptions): Promise<Lowd
 export class LowdbAuditStore implements AuditStore {
   readonly dir: string;
   readonly counters: StoreCounters = { flushes: 0, indexWrites: 0, bodyAppends: 0, segmentReads: 0 };
-  private readonly log: Logger;
   private readonly catalog: SegmentCatalog;
   /** Records not yet on disk (queued or in the batch being written); disk work one step at a time. */
   private readonly queue: WriteQueue;
@@ -70,7 +69,6 @@ export class LowdbAuditStore implements AuditStore {
 
   constructor(options: AuditStoreOptions) {
     this.dir = resolve(options.dir);
-    this.log = options.log;
     this.queue = new WriteQueue({
       flushIntervalMs: options.flushIntervalMs ?? 250,
       maxBatch: options.maxBatch ?? 1000,

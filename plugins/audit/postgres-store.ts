@@ -23,7 +23,7 @@ import { filterConditions, Params, toText, whereSql } from './postgres-query.ts'
 import { encodeRows, insertRows, MAX_ROWS_PER_INSERT } from './postgres-rows.ts';
 import { queryStats } from './postgres-stats.ts';
 import { searchTextOf } from './search-text.ts';
-import { decodeCursor, encodeCursor, type AuditFilters, type AuditPage, type AuditStats, type AuditStore, type AuditSummary, type PageOptions, type StatsOptions } from './store.ts';
+import { decodeCursor, encodeCursor, type AuditFilters, type AuditPage, type AuditStats, type AuditSummary, type PageOptions, type StatsOptions } from './store.ts';
 import { WriteQueue, type Unwritten } from './write-queue.ts';
 
 const gunzipAsync = promisify(gunzip);

@@ -106,6 +106,42 @@ describe('createGateway', () => {
     expect(seen[0]!.ctxId).toBe(seen[0]!.recordId);
   });
 
+  it('sends a web body from a forward of its own, and ends one that stalls with the idle error', async () => {
+    const sse = (events: string[], stall: boolean) => new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const e of events) controller.enqueue(new TextEncoder().encode(e));
+        if (!stall) controller.close();
+      },
+    });
+    let stall = false;
+    const own: Plugin = {
+      name: 'own-forward',
+      resolveModel: (model) => ({
+        provider: {
+          name: 'own',
+          baseUrl: 'http://unused.invalid',
+          apiKey: 'k',
+          idleTimeoutMs: 50,
+          forward: async (request) => request.body?.stream
+            ? new Response(sse(['event: response.output_text.delta\ndata: {"delta":"hi"}\n\n'], stall), { headers: { 'content-type': 'text/event-stream' } })
+            : new Response(JSON.stringify({ id: 'resp_1', output: [] }), { headers: { 'content-type': 'application/json' } }),
+        },
+        model,
+      }),
+    };
+    const gw = await createGateway({ plugins: [allow, own] }, { logger: createMemoryLogger([]) });
+    const plain = await gw.request('/v1/responses', json({ model: 'm', input: 'hi' }));
+    expect(await plain.json()).toEqual({ id: 'resp_1', output: [] });
+    const whole = await (await gw.request('/v1/responses', json({ model: 'm', input: 'hi', stream: true }))).text();
+    expect(whole).toBe('event: response.output_text.delta\ndata: {"delta":"hi"}\n\n');
+    stall = true;
+    const stalled = await (await gw.request('/v1/responses', json({ model: 'm', input: 'hi', stream: true }))).text();
+    expect(stalled).toContain('data: {"delta":"hi"}');
+    expect(stalled).toContain('event: response.failed');
+    expect(stalled).toContain('upstream_idle_timeout');
+    await gw.close();
+  });
+
   it('refuses a filter on a hook that takes none', async () => {
     const bad = { name: 'bad', onAuth: { filter: () => true, handler: () => undefined } } as unknown as Plugin;
     await expect(createGateway({ plugins: [bad] }, { logger: createMemoryLogger([]) })).rejects.toThrow('onAuth must be a function');

@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import { BodyCapture } from './capture.ts';
 import { chunkSource } from './chunk-source.ts';
-import { hasBody, nodeBodyOf, readBodyText, takeBody, webBodyOf } from './node-body.ts';
+import { hasBody, nodeBodyOf, readBodyText, takeBody } from './node-body.ts';
 import type { MutableContext } from './context.ts';
 import { GatewayError, errorBody, type OpenAIErrorBody } from './errors.ts';
 import { clientHeaders, upstreamHeaders } from './headers.ts';
@@ -15,7 +15,7 @@ import type { HookWants } from './plugins.ts';
 import { redact } from './logger.ts';
 import { parseJsonBody, rememberRawBody, serializeBody } from './request-body.ts';
 import { withRetries } from './retry.ts';
-import { createLazyEventStream, idleTimeout } from './stream.ts';
+import { createLazyEventStream } from './stream.ts';
 import { fetchUpstream, upstreamError, upstreamUrl } from './upstream.ts';
 import type { Endpoint, EventStream, JsonObject, Route, RoutedContext, UpstreamRequest } from './types.ts';
 
@@ -27,7 +27,7 @@ export interface Reply {
   events?: EventStream;
   /** The writer copies each streamed chunk here as it sends it. */
   capture?: BodyCapture;
-  /** For a raw node stream: end it with this error when nothing arrives for `ms`. */
+  /** For a streamed body: end it with this error when nothing arrives for `ms`. */
   idle?: { ms: number; error: () => GatewayError };
 }
 
@@ -137,13 +137,8 @@ export async function runPipeline(
   const isStream = contentType.includes('text/event-stream');
   const idleMs = route.provider.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const idle = isStream ? { ms: idleMs, error: () => new GatewayError('AURORA_ERR_UPSTREAM_IDLE', { args: [route.provider.name, idleMs] }) } : undefined;
-  // A passthrough answer stays a node stream; the web view is made only for a web body.
-  const webSource = () => {
-    const web = webBodyOf(upstream)!;
-    return idle ? web.pipeThrough(idleTimeout(idle.ms, ctx.signal, idle.error)) : web;
-  };
-  const rawSource = () => nodeBodyOf(upstream) ?? webSource();
   // What a transform reads: the body as it is (node or web), chunk by chunk, with the idle limit.
+  // Untransformed, the body goes to the writer as it is, with the same limit (`idle`).
   const chunks = () => chunkSource(takeBody(upstream)!, idle);
   // The client's copy is taken by the writer as it sends (no extra stream); the upstream's own copy
   // is only worth a tap when the trail keeps bodies and a plugin reshapes what the client gets.
@@ -161,7 +156,7 @@ export async function runPipeline(
     if (!events || out === events) {
       // Nobody reshapes this stream: bytes go out as they came, and the client copy is the upstream copy.
       exchange.upstreamCapture = exchange.clientCapture;
-      return { status: upstream.status, headers, body: rawSource(), capture: exchange.clientCapture, idle };
+      return { status: upstream.status, headers, body: takeBody(upstream), capture: exchange.clientCapture, idle };
     }
     if (keepBodies) upstreamCopy = exchange.upstreamCapture = new BodyCapture(captureLimit);
     // The writer formats the events as it sends them (no serializing stream stage).
@@ -192,7 +187,7 @@ export async function runPipeline(
       if (value) headers[name] = value;
     }
   }
-  return { status: upstream.status, headers, body: node ?? webSource(), capture: exchange.clientCapture };
+  return { status: upstream.status, headers, body: node ?? takeBody(upstream), capture: exchange.clientCapture };
 }
 
 function captureOf(text: string, limit: number): BodyCapture {

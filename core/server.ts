@@ -12,6 +12,7 @@ import { GatewayError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { runPipeline, type Exchange, type PipelineServices, type Reply } from './pipeline.ts';
 import { readBody } from './request-body.ts';
+import { chunkSource, type ChunkSource } from './chunk-source.ts';
 import { formatSseEvent } from './sse.ts';
 import { streamFailureFrame } from './stream.ts';
 import { drained } from './backpressure.ts';
@@ -124,14 +125,7 @@ async function writeReply(res: ServerResponse, reply: Reply, ctx: MutableContext
   try {
     if (events) await writeEvents(events, res, ctx, timing, capture);
     else if (body instanceof Readable) await pipeNode(body, res, ctx, timing, capture, reply.idle);
-    else {
-      for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-        timing.ttfb ??= performance.now() - ctx.startedAt;
-        capture?.add(chunk);
-        // write() returns false when the client reads slower than we produce: wait, do not buffer.
-        if (!res.write(chunk)) await drained(res, ctx.signal);
-      }
-    }
+    else await writeChunks(chunkSource(body as ReadableStream<Uint8Array>, reply.idle), res, ctx, timing, capture);
   } catch (err) {
     if (!ctx.connection.closed) {
       failure = GatewayError.is(err) ? err : new GatewayError('AURORA_ERR_UPSTREAM_STREAM', { args: [ctx.route?.provider.name ?? 'upstream', (err as Error)?.message ?? String(err)], cause: err });
@@ -148,6 +142,20 @@ async function writeReply(res: ServerResponse, reply: Reply, ctx: MutableContext
   res.end();
   exchange.error = failure;
   services.finish(ctx, exchange, { status: reply.status, headers, ttfbMs: timing.ttfb, outcome: failure ? 'error' : 'ok', error: failure });
+}
+
+/** A web body (a plugin's own forward) to the client, chunk by chunk; stops when the client leaves. */
+async function writeChunks(source: ChunkSource, res: ServerResponse, ctx: MutableContext, timing: { ttfb: number | null }, capture: Reply['capture']): Promise<void> {
+  try {
+    for (let chunk = await source.next(); chunk !== null && !ctx.connection.closed; chunk = await source.next()) {
+      timing.ttfb ??= performance.now() - ctx.startedAt;
+      capture?.add(chunk);
+      // write() returns false when the client reads slower than we produce: wait, do not buffer.
+      if (!res.write(chunk)) await drained(res, ctx.signal);
+    }
+  } finally {
+    if (ctx.connection.closed) source.cancel();
+  }
 }
 
 /** Events to the client as SSE, each written (and so flushed) on its own; stops when the client leaves. */

@@ -80,31 +80,3 @@ export function streamFailureFrame(endpoint: Endpoint | null, requestId: string,
   }
   return formatSseEvent({ data: JSON.stringify(err.toJSON()) });
 }
-
-/**
- * Error the stream when the upstream sends nothing for `ms`: a stream that never ends must not hold
- * a client (and a socket) forever. Erroring cancels the upstream body through the pipe.
- */
-export function idleTimeout(ms: number, signal: AbortSignal, makeError: () => GatewayError): TransformStream<Uint8Array, Uint8Array> {
-  let timer: NodeJS.Timeout | undefined;
-  let controller: TransformStreamDefaultController<Uint8Array>;
-  const arm = () => {
-    clearTimeout(timer);
-    if (!signal.aborted) timer = setTimeout(() => controller.error(makeError()), ms);
-  };
-  // A client that leaves ends the stream from the other side: no timer may outlive it.
-  signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
-  return new TransformStream({
-    start(c) {
-      controller = c;
-      arm();
-    },
-    transform(chunk, c) {
-      arm();
-      c.enqueue(chunk);
-    },
-    flush() {
-      clearTimeout(timer);
-    },
-  });
-}

@@ -11,7 +11,7 @@ export type { Hooks } from './hooks.ts';
 export { createLogger } from './logger.ts';
 export type { Logger, LogLevel } from './logger.ts';
 export { SseParser, createSseParserStream, createSseSerializerStream, formatSseEvent, jsonEvent, parseSseText } from './sse.ts';
-export { failedOnStaleSocket, fetchUpstream, outgoingHeaders, requireApiKey, upstreamError, upstreamUrl } from './upstream.ts';
+export { fetchUpstream, outgoingHeaders, requireApiKey, resendOnStaleSocket, sendFailure, upstreamError, upstreamUrl } from './upstream.ts';
 export { nodeRequestOf } from './context.ts';
 export { NodeHeaders, forEachHeader } from './node-headers.ts';
 export { serializeBody } from './request-body.ts';

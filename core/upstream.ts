@@ -51,22 +51,35 @@ export function outgoingHeaders(request: UpstreamRequest, apiKey: string, body: 
 // How a reused socket that the upstream already closed fails, depending on when the close lands.
 const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
+const STALE = Symbol('aurora.staleSocket');
+
 /**
- * A kept-alive socket the upstream closed while idle fails at our first write, before the upstream
- * read anything: such a call may be sent once more on a fresh socket, as Node's docs advise.
+ * The 502 for a call that failed on the network. A kept-alive socket the upstream closed while
+ * idle fails at our first write, before the upstream read anything: such a failure is marked, and
+ * `resendOnStaleSocket` sends the call once more on a fresh socket, as Node's docs advise.
  */
-export function failedOnStaleSocket(req: ClientRequest | undefined, err: unknown): boolean {
-  return Boolean(req?.reusedSocket && STALE_SOCKET_CODES.has(String((err as NodeJS.ErrnoException)?.code)));
+export function sendFailure(providerName: string, err: unknown, req: ClientRequest | undefined): GatewayError {
+  const failure = upstreamError(providerName, err);
+  if (req?.reusedSocket && STALE_SOCKET_CODES.has(String((err as NodeJS.ErrnoException)?.code))) Object.assign(failure, { [STALE]: true });
+  return failure;
 }
 
-export async function fetchUpstream(request: UpstreamRequest, ctx: RoutedContext): Promise<Response> {
-  try {
-    return await send(request, ctx);
-  } catch (err) {
-    if ((err as { staleSocket?: boolean }).staleSocket && !ctx.signal.aborted) return send(request, ctx);
-    throw err;
-  }
+type Send = (request: UpstreamRequest, ctx: RoutedContext) => Promise<Response>;
+
+/** `send`, tried once more when its first try failed on a stale kept-alive socket (see sendFailure). */
+export function resendOnStaleSocket(send: Send): Send {
+  return async (request, ctx) => {
+    try {
+      return await send(request, ctx);
+    } catch (err) {
+      if ((err as { [STALE]?: boolean })?.[STALE] && !ctx.signal.aborted) return send(request, ctx);
+      throw err;
+    }
+  };
 }
+
+/** The core's sender: what a provider without a `forward` is called with. */
+export const fetchUpstream: Send = resendOnStaleSocket(send);
 
 function send(request: UpstreamRequest, ctx: RoutedContext): Promise<Response> {
   const { provider } = ctx.route;
@@ -93,12 +106,7 @@ function send(request: UpstreamRequest, ctx: RoutedContext): Promise<Response> {
     // Before the answer: fail the call. After: end its body (the reader sees an error and stops).
     const onAbort = () => (settled ? req.destroy() : fail(signal.reason));
     signal.addEventListener('abort', onAbort, { once: true });
-    req.on('error', (err) => {
-      if (signal.aborted) return fail(signal.reason);
-      const failure = upstreamError(provider.name, err);
-      if (failedOnStaleSocket(req, err)) Object.assign(failure, { staleSocket: true });
-      fail(failure);
-    });
+    req.on('error', (err) => fail(signal.aborted ? signal.reason : sendFailure(provider.name, err, req)));
     req.on('response', (res) => {
       if (settled) return void res.destroy();
       settled = true;

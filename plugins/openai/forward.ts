@@ -7,7 +7,7 @@ import { Agent as HttpAgent, type ClientRequest, type IncomingMessage } from 'no
 import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import { ProxyServer } from 'http-proxy-3';
-import { GatewayError, failedOnStaleSocket, fetchUpstream, nodeBodyResponse, nodeRequestOf, outgoingHeaders, requireApiKey, serializeBody, upstreamError, upstreamUrl, type RoutedContext, type UpstreamRequest } from 'aurora';
+import { GatewayError, fetchUpstream, nodeBodyResponse, nodeRequestOf, outgoingHeaders, requireApiKey, resendOnStaleSocket, sendFailure, serializeBody, upstreamUrl, type RoutedContext, type UpstreamRequest } from 'aurora';
 
 export const DEFAULT_HEADERS_TIMEOUT_MS = 300_000;
 
@@ -47,20 +47,12 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
     return target;
   };
 
-  async function forward(request: UpstreamRequest, ctx: RoutedContext): Promise<Response> {
-    try {
-      return await send(request, ctx);
-    } catch (err) {
-      // A kept-alive socket the upstream closed while idle fails at our first write (ECONNRESET)
-      // before the upstream read anything: send once more on a fresh socket, as Node's docs advise.
-      if ((err as { staleSocket?: boolean }).staleSocket && !ctx.signal.aborted) return send(request, ctx);
-      throw err;
-    }
-  }
+  // Through http-proxy-3 when the request came in over node:http (always, from a listening gateway).
+  const proxied = resendOnStaleSocket(send);
+  const forward = (request: UpstreamRequest, ctx: RoutedContext) => (nodeRequestOf(ctx) ? proxied(request, ctx) : fetchUpstream(request, ctx));
 
   function send(request: UpstreamRequest, ctx: RoutedContext): Promise<Response> {
-    const raw = nodeRequestOf(ctx);
-    if (!raw) return fetchUpstream(request, ctx);
+    const raw = nodeRequestOf(ctx)!;
     const { provider } = ctx.route;
     const target = targetOf(upstreamUrl(provider, request.path));
     const body = request.body === undefined ? undefined : serializeBody(request.body);
@@ -92,11 +84,7 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
           // The body stays a node stream: the core pipes it node to node unless a transform needs a web stream.
           resolve(nodeBodyResponse(res));
         },
-        onError(err) {
-          const failure = upstreamError(provider.name, err);
-          if (failedOnStaleSocket(proxyReq, err)) Object.assign(failure, { staleSocket: true });
-          fail(failure);
-        },
+        onError: (err) => fail(sendFailure(provider.name, err, proxyReq)),
       });
 
       // http-proxy-3 builds the outgoing headers from `req.headers`, synchronously inside web():

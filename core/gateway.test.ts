@@ -174,6 +174,33 @@ describe('createGateway', () => {
     }
   });
 
+  it('a client that leaves cancels a web body its forward returned, even one that ignores ctx.signal', async () => {
+    let cancelled!: () => void;
+    const cancel = new Promise<void>((resolve) => (cancelled = resolve));
+    const endless = (): ReadableStream<Uint8Array> => new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('event: response.output_text.delta\ndata: {"delta":"hi"}\n\n'));
+      },
+      cancel: () => cancelled(),
+    });
+    const own: Plugin = {
+      name: 'endless',
+      resolveModel: (model) => ({ provider: { name: 'endless', baseUrl: 'http://unused.invalid', apiKey: 'k', forward: async () => new Response(endless(), { headers: { 'content-type': 'text/event-stream' } }) }, model }),
+    };
+    const gw = await createGateway({ plugins: [allow, own] }, { logger: createMemoryLogger([]) });
+    const { url } = await gw.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const controller = new AbortController();
+      const res = await fetch(`${url}/v1/responses`, { ...json({ model: 'm', input: 'hi', stream: true }), signal: controller.signal });
+      const reader = res.body!.getReader();
+      await reader.read();
+      controller.abort();
+      await cancel; // hangs (and the test times out) if the gateway kept reading the body
+    } finally {
+      await gw.close();
+    }
+  });
+
   it('refuses a filter on a hook that takes none', async () => {
     const bad = { name: 'bad', onAuth: { filter: () => true, handler: () => undefined } } as unknown as Plugin;
     await expect(createGateway({ plugins: [bad] }, { logger: createMemoryLogger([]) })).rejects.toThrow('onAuth must be a function');

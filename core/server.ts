@@ -17,7 +17,7 @@ import { formatSseEvent } from './sse.ts';
 import { streamFailureFrame } from './stream.ts';
 import { drained } from './backpressure.ts';
 import { matchPluginRoute, pathMethods, servePluginRoute } from './plugin-routes.ts';
-import type { Endpoint, EventStream, PluginRoute, SseEvent } from './types.ts';
+import type { Endpoint, EventStream, PluginRoute } from './types.ts';
 import type { Finished } from './audit-record.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -146,6 +146,8 @@ async function writeReply(res: ServerResponse, reply: Reply, ctx: MutableContext
 
 /** A web body (a plugin's own forward) to the client, chunk by chunk; stops when the client leaves. */
 async function writeChunks(source: ChunkSource, res: ServerResponse, ctx: MutableContext, timing: { ttfb: number | null }, capture: Reply['capture']): Promise<void> {
+  // A client that leaves releases the upstream at once, even while a read is waiting on it.
+  ctx.connection.onClose(() => source.cancel());
   try {
     for (let chunk = await source.next(); chunk !== null && !ctx.connection.closed; chunk = await source.next()) {
       timing.ttfb ??= performance.now() - ctx.startedAt;
@@ -154,19 +156,26 @@ async function writeChunks(source: ChunkSource, res: ServerResponse, ctx: Mutabl
       if (!res.write(chunk)) await drained(res, ctx.signal);
     }
   } finally {
-    if (ctx.connection.closed) source.cancel();
+    ctx.connection.onClose(undefined);
   }
 }
 
 /** Events to the client as SSE, each written (and so flushed) on its own; stops when the client leaves. */
 async function writeEvents(events: EventStream, res: ServerResponse, ctx: MutableContext, timing: { ttfb: number | null }, capture: Reply['capture']): Promise<void> {
-  for await (const event of events as unknown as AsyncIterable<SseEvent>) {
-    if (ctx.connection.closed) break; // leaving the loop cancels the stream, and with it the upstream
-    timing.ttfb ??= performance.now() - ctx.startedAt;
-    const bytes = Buffer.from(formatSseEvent(event));
-    capture?.add(bytes);
-    // write() returns false when the client reads slower than we produce: wait, do not buffer.
-    if (!res.write(bytes)) await drained(res, ctx.signal);
+  const reader = events.getReader();
+  // A client that leaves cancels the stream, and through it the upstream, even mid-wait.
+  ctx.connection.onClose(() => void reader.cancel().catch(() => {}));
+  try {
+    for (let r = await reader.read(); !r.done && !ctx.connection.closed; r = await reader.read()) {
+      timing.ttfb ??= performance.now() - ctx.startedAt;
+      const bytes = Buffer.from(formatSseEvent(r.value));
+      capture?.add(bytes);
+      // write() returns false when the client reads slower than we produce: wait, do not buffer.
+      if (!res.write(bytes)) await drained(res, ctx.signal);
+    }
+  } finally {
+    ctx.connection.onClose(undefined);
+    reader.releaseLock();
   }
 }
 

@@ -35,6 +35,22 @@ export async function startRawUpstream(handler: Parameters<typeof createServer>[
   };
 }
 
+/**
+ * An upstream that drops every connection on its second request, as a server closing an idle
+ * keep-alive socket does at the moment the gateway reuses it; first requests get a Responses JSON.
+ */
+export function startStaleSocketUpstream(): ReturnType<typeof startRawUpstream> {
+  const seen = new WeakMap<object, number>();
+  return startRawUpstream((req, res) => {
+    const n = (seen.get(req.socket) ?? 0) + 1;
+    seen.set(req.socket, n);
+    if (n > 1) return void req.socket.destroy();
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ id: 'resp_1', object: 'response', output: [] }));
+  });
+}
+
 /** A port nothing listens on (bound, then released). */
 export async function closedPort(): Promise<number> {
   const server = createServer();

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestGateway, iterateSseEvents, readSseEvents, startMockUpstream, type MockUpstream, type TestGateway } from 'aurora/testing';
 import auth from 'aurora/plugins/auth';
 import openai from 'aurora/plugins/openai';
-import { FIXTURES, MASTER_KEY, SEED, UPSTREAM_KEY, closedPort, post, startRawUpstream } from './helpers.ts';
+import type { Plugin } from 'aurora';
+import { FIXTURES, MASTER_KEY, SEED, UPSTREAM_KEY, closedPort, post, startRawUpstream, startStaleSocketUpstream } from './helpers.ts';
 
 let mock: MockUpstream;
 let gw: TestGateway;
@@ -226,21 +227,15 @@ describe('upstream failures', () => {
     expect(last.json.response.error.code).toBe('server_error');
   });
 
-  it('resends once when a kept-alive upstream socket turns out to be closed', async () => {
-    // The upstream drops every connection on its second request, as a server closing an idle
-    // keep-alive socket does at the moment the gateway reuses it.
-    const seen = new WeakMap<object, number>();
-    const raw = await startRawUpstream((req, res) => {
-      const n = (seen.get(req.socket) ?? 0) + 1;
-      seen.set(req.socket, n);
-      if (n > 1) return void req.socket.destroy();
-      req.resume();
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: 'resp_1', object: 'response', output: [] }));
-    });
-    const local = await createTestGateway({ plugins: [auth({ masterKey: MASTER_KEY }), openai({ baseUrl: `${raw.url}/v1`, apiKey: UPSTREAM_KEY })] });
+  it('resends once when a kept-alive upstream socket turns out to be closed (http-proxy-3 and the core sender)', async () => {
+    const raw = await startStaleSocketUpstream();
+    // openai forwards through http-proxy-3; a provider without `forward` is sent by the core.
+    const plain: Plugin = { name: 'plain', resolveModel: (model) => (model === 'plain' ? { provider: { name: 'plain', baseUrl: `${raw.url}/v1`, apiKey: UPSTREAM_KEY }, model } : undefined) };
+    const local = await createTestGateway({ plugins: [auth({ masterKey: MASTER_KEY }), plain, openai({ baseUrl: `${raw.url}/v1`, apiKey: UPSTREAM_KEY })] });
     try {
-      for (let i = 0; i < 3; i++) expect((await post(`${local.baseUrl}/responses`, SEED)).status).toBe(200);
+      for (const model of [SEED.model, 'plain']) {
+        for (let i = 0; i < 3; i++) expect((await post(`${local.baseUrl}/responses`, { ...SEED, model })).status).toBe(200);
+      }
     } finally {
       await local.close();
       await raw.close();

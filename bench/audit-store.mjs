@@ -6,36 +6,19 @@
 // event loop and heap of its own; the bundle is deleted once the child has exited.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { bundleTs, root } from './bundle.mjs';
 
 /** Bundle plugins/audit/bench.ts with a small entry that prints the results as one JSON line. */
-async function bundle(outfile) {
-  mkdirSync(dirname(outfile), { recursive: true });
-  await build({
-    stdin: {
-      contents: [
-        "import { benchAuditStore } from './plugins/audit/bench.ts';",
-        'const sizes = process.argv.slice(2).map(Number);',
-        'process.stdout.write(JSON.stringify(await benchAuditStore(sizes)) + "\\n");',
-      ].join('\n'),
-      resolveDir: root,
-      loader: 'ts',
-      sourcefile: 'audit-bench-entry.ts',
-    },
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    alias: { aurora: './core/index.ts' },
-    logLevel: 'warning',
-  });
+function bundle(outfile) {
+  const entry = [
+    "import { benchAuditStore } from './plugins/audit/bench.ts';",
+    'const sizes = process.argv.slice(2).map(Number);',
+    'process.stdout.write(JSON.stringify(await benchAuditStore(sizes)) + "\\n");',
+  ].join('\n');
+  return bundleTs(outfile, entry, { alias: { aurora: './core/index.ts' }, sourcefile: 'audit-bench-entry.ts' });
 }
 
 /**

@@ -2,31 +2,15 @@
 // events), as the pipeline drives it: a TransformStream of parsed SSE events. dist/ holds only the
 // plugin entry, so plugins/deepseek/stream.ts is bundled by esbuild into bench/.tmp at run time
 // ('aurora' stays external and resolves to dist through the package self-reference).
-import { mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { build } from 'esbuild';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+import { bundleTs, root } from './bundle.mjs';
 
 async function loadTranslator() {
   const outfile = join(root, 'bench/.tmp', `deepseek-stream-${process.pid}.mjs`);
-  mkdirSync(dirname(outfile), { recursive: true });
-  await build({
-    stdin: {
-      contents: "export { createResponsesStreamTranslator } from './plugins/deepseek/stream.ts';\nexport { createReasoningCarrier } from './plugins/deepseek/state.ts';\n",
-      resolveDir: root,
-      loader: 'ts',
-    },
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  await bundleTs(outfile, "export { createResponsesStreamTranslator } from './plugins/deepseek/stream.ts';\nexport { createReasoningCarrier } from './plugins/deepseek/state.ts';\n");
   try {
     return await import(pathToFileURL(outfile).href);
   } finally {

@@ -82,7 +82,7 @@ describe('deepseek plugin wiring', () => {
     expect(JSON.stringify(out.body)).not.toContain('sk-test');
   });
 
-  it('transformRequest: Chat Completions passes through with the upstream model and known fields only', async () => {
+  it('transformRequest: Chat Completions stays on /chat/completions, normalised for DeepSeek with the upstream model', async () => {
     const plugin = await setUp({ modelMap: { alias: 'deepseek-v4-flash' }, models: ['alias'] });
     const r = (await route(plugin, 'alias', 'chat.completions'))!;
     const body = { model: 'alias', messages: [{ role: 'developer', content: 'x' }, { role: 'user', content: 'hi' }], n: 1, store: true, max_completion_tokens: 10, stream: true, stream_options: { include_usage: true }, thinking: { type: 'disabled' } };
@@ -96,6 +96,18 @@ describe('deepseek plugin wiring', () => {
       stream_options: { include_usage: true },
       thinking: { type: 'disabled' },
     });
+  });
+
+  it('transformRequest: Chat Completions reads the effort from the (possibly modified) request body', async () => {
+    const plugin = await setUp();
+    const r = (await route(plugin, 'deepseek-v4-pro', 'chat.completions'))!;
+    const clientBody = { model: 'deepseek-v4-pro', messages: [{ role: 'user', content: 'hi' }], reasoning_effort: 'low' };
+    // An earlier plugin (effort) mapped the client's effort: the request body is what counts.
+    const request: UpstreamRequest = { method: 'POST', path: '/chat/completions', headers: new Headers(), body: { ...clientBody, reasoning_effort: 'none' } };
+    const out = await callTransform(plugin.transformRequest, request, context('chat.completions', clientBody, r));
+    expect(out.body?.thinking).toEqual({ type: 'disabled' });
+    expect(out.body).not.toHaveProperty('reasoning_effort');
+    expect(clientBody.reasoning_effort).toBe('low');
   });
 
   it('leaves other providers\' requests, streams and responses alone', async () => {

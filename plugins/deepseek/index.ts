@@ -1,10 +1,12 @@
 /**
  * The deepseek plugin: serves DeepSeek models behind the gateway, and translates Codex's
  * Responses API to DeepSeek's Chat Completions and back. Wiring only; the translation lives in
- * request.ts, response.ts and stream.ts, the reasoning carrier in state.ts.
+ * request.ts, response.ts and stream.ts, the reasoning carrier in state.ts, and the normalisation of
+ * OpenAI Chat Completions requests in chat-request.ts.
  */
 import { compileModelPatterns } from 'aurora';
 import type { EventStream, JsonObject, Plugin, Provider, RoutedContext, UpstreamRequest } from 'aurora';
+import { toDeepSeekChatRequest } from './chat-request.ts';
 import { type DeepSeekOptions, deepseekOptionsSchema } from './options.ts';
 import { toChatRequest } from './request.ts';
 import { toResponsesResponse } from './response.ts';
@@ -15,12 +17,6 @@ export type { DeepSeekOptions } from './options.ts';
 
 const DEFAULT_BASE_URL = 'https://api.deepseek.com';
 const DEFAULT_MODELS = ['deepseek-v4-pro', 'deepseek-v4-flash'];
-
-// The Chat fields DeepSeek documents; anything else a Chat client sends is dropped rather than risking a 400.
-const CHAT_FIELDS = new Set([
-  'model', 'messages', 'thinking', 'reasoning_effort', 'max_tokens', 'stream', 'stream_options', 'response_format',
-  'tools', 'tool_choice', 'stop', 'temperature', 'top_p', 'presence_penalty', 'frequency_penalty', 'logprobs', 'top_logprobs',
-]);
 
 interface State {
   provider: Provider;
@@ -89,7 +85,7 @@ export default function deepseek(options: DeepSeekOptions = {}): Plugin {
       if (ctx.endpoint === 'responses') {
         return { ...request, path: '/chat/completions', body: toChatRequest(request.body, { model: ctx.route.model, carrier: s.carrier }) };
       }
-      if (ctx.endpoint === 'chat.completions') return { ...request, body: cleanChatBody(request.body, ctx.route.model) };
+      if (ctx.endpoint === 'chat.completions') return { ...request, body: toDeepSeekChatRequest(request.body, { model: ctx.route.model }) };
       return request;
     } },
 
@@ -114,16 +110,4 @@ function addModels(response: JsonObject, names: string[]): JsonObject {
   const present = new Set(data.map((m) => m?.id));
   for (const id of names) if (!present.has(id)) data.push({ id, object: 'model', created: 0, owned_by: 'deepseek' });
   return { ...response, object: response.object ?? 'list', data };
-}
-
-/** A Chat client's body for DeepSeek: upstream model id, documented fields only, no `developer` role. */
-function cleanChatBody(body: JsonObject, model: string): JsonObject {
-  const out: JsonObject = {};
-  for (const key of Object.keys(body)) if (CHAT_FIELDS.has(key)) out[key] = body[key];
-  out.model = model;
-  if (out.max_tokens === undefined && typeof body.max_completion_tokens === 'number') out.max_tokens = body.max_completion_tokens;
-  if (Array.isArray(out.messages) && out.messages.some((m: JsonObject) => m?.role === 'developer')) {
-    out.messages = out.messages.map((m: JsonObject) => (m?.role === 'developer' ? { ...m, role: 'system' } : m));
-  }
-  return out;
 }

@@ -395,6 +395,12 @@ describe('input items', () => {
     expect(roles(chat)).toEqual(['user', 'assistant', 'tool', 'system', 'user']);
   });
 
+  it('a message held while a call was open keeps its place before the messages that follow the output', () => {
+    const chat = translate({ ...base, input: [user('go'), call('c1'), user('first'), output('c1'), user('second')] });
+    expectValidForDeepSeek(chat);
+    expect(chat.messages.map((m: JsonObject) => m.tool_call_id ?? m.content)).toEqual(['go', '', 'c1', 'first', 'second']);
+  });
+
   it('orphan outputs (no matching call) are dropped, custom outputs become tool messages', () => {
     const chat = translate({
       ...base,

@@ -21,7 +21,10 @@ export interface ChatRequestOptions {
 }
 
 /** Result of an orphan tool call (interrupted turn); the word Codex itself uses. */
-const ABORTED = 'aborted';
+export const ABORTED = 'aborted';
+
+/** Result of a tool that printed nothing, so that no tool message is empty. */
+export const NO_OUTPUT = '(no output)';
 
 export function toChatRequest(body: JsonObject, opts: ChatRequestOptions): JsonObject {
   rejectUnsupported(body);
@@ -83,7 +86,9 @@ function rejectUnsupported(body: JsonObject): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reasoning effort (§1.4). The effort plugin has already mapped the client's value into DeepSeek's
+// Reasoning effort (§1.4), for both routes: `reasoning.effort` here, `reasoning_effort` in
+// chat-request.ts, so one client effort means one DeepSeek request whichever API the client speaks.
+// The effort plugin, when configured, has already mapped the client's value into DeepSeek's
 // vocabulary; this is the last, defensive mapping onto the two Chat fields. `thinking.type` is
 // always explicit: omitting it leaves thinking on (DeepSeek's default), which is wrong for `none`.
 
@@ -237,7 +242,9 @@ function toMessages(body: JsonObject, index: ToolIndex, carrier: ReasoningCarrie
         if (typeof id !== 'string' || !pending.has(id)) break;
         pending.delete(id);
         const output = typeof item.output === 'string' ? item.output : partsText(item.output, '\n');
-        out.push({ role: 'tool', tool_call_id: id, content: output === '' ? '(no output)' : output });
+        out.push({ role: 'tool', tool_call_id: id, content: output === '' ? NO_OUTPUT : output });
+        // The last output releases the messages held meanwhile, before anything that follows them.
+        if (pending.size === 0) closePending();
         break;
       }
       default:
@@ -329,7 +336,7 @@ function mapToolChoice(choice: unknown, entries: ToolEntry[], index: ToolIndex):
 // text.format → response_format. DeepSeek documents only json_object; a json_schema request gets
 // JSON mode plus the schema in the system prompt [design choice, translation.md §1.1].
 
-function applyTextFormat(format: unknown, chat: JsonObject, messages: JsonObject[]): void {
+export function applyTextFormat(format: unknown, chat: JsonObject, messages: JsonObject[]): void {
   if (!format || typeof format !== 'object') return;
   const f = format as JsonObject;
   if (f.type === 'json_object') {

@@ -9,7 +9,10 @@ import type { Readable } from 'node:stream';
 export interface ChunkSource {
   /** The next chunk; null at the end. Rejects on an upstream failure or the idle limit. */
   next(): Promise<Uint8Array | null>;
-  /** Stop reading and release the upstream (the client went away, or a reader cancelled). */
+  /**
+   * Stop reading and release the upstream (the client went away, or a reader cancelled). With an
+   * Error as `reason`, a read still waiting (and every later one) rejects with it.
+   */
   cancel(reason?: unknown): void;
 }
 
@@ -57,20 +60,24 @@ function nodeChunks(node: Readable): ChunkSource {
         await new Promise<void>((resolve) => (wake = resolve));
       }
     },
-    cancel() {
-      node.destroy();
+    cancel(reason) {
+      node.destroy(reason instanceof Error ? reason : undefined);
     },
   };
 }
 
 function webChunks(body: ReadableStream<Uint8Array>): ChunkSource {
   const reader = body.getReader();
+  let failure: Error | undefined;
   return {
     async next() {
+      if (failure) throw failure;
       const r = await reader.read();
+      if (failure) throw failure;
       return r.done ? null : r.value;
     },
     cancel(reason) {
+      if (reason instanceof Error) failure ??= reason;
       reader.cancel(reason).catch(() => {});
     },
   };

@@ -5,15 +5,18 @@ import type { Logger } from './logger.ts';
 import type { Endpoint, JsonObject, Principal, RequestContext, Route } from './types.ts';
 
 /**
- * The client's side of a request: whether it is still there. The AbortSignal plugins see is made
- * only when one asks for it; the core itself checks `closed` and a single close callback, which
- * spares every passthrough request an AbortController and its event-target listeners.
+ * The client's side of a request: whether it is still there, or whether the gateway ended it
+ * (a cut at shutdown). The AbortSignal plugins see is made only when one asks for it; the core
+ * itself checks `closed` and a single end callback, which spares every passthrough request an
+ * AbortController and its event-target listeners.
  */
 export class ClientConnection {
   closed = false;
+  /** Set when the gateway cut the request (shutdown): the client is still there and gets this error. */
+  cutError: Error | undefined;
   #controller: AbortController | undefined;
   #signal: AbortSignal | undefined;
-  #onClose: (() => void) | undefined;
+  #onEnd: ((reason?: Error) => void) | undefined;
 
   /** `also`: a second reason to abort the signal (the gateway closing, for endless plugin routes). */
   constructor(private readonly also?: AbortSignal) {}
@@ -22,6 +25,7 @@ export class ClientConnection {
     if (!this.#signal) {
       this.#controller = new AbortController();
       if (this.closed) this.#controller.abort(new Error('client closed the connection'));
+      else if (this.cutError) this.#controller.abort(this.cutError);
       this.#signal = this.also ? AbortSignal.any([this.#controller.signal, this.also]) : this.#controller.signal;
     }
     return this.#signal;
@@ -32,14 +36,30 @@ export class ClientConnection {
     if (this.closed) return;
     this.closed = true;
     this.#controller?.abort(new Error('client closed the connection'));
-    const onClose = this.#onClose;
-    this.#onClose = undefined;
-    onClose?.();
+    this.#end(undefined);
   }
 
-  /** The writer's one callback for a close (replaces any earlier one); undefined clears it. */
-  onClose(fn: (() => void) | undefined): void {
-    this.#onClose = fn;
+  /** The gateway ends the request with `reason` (the client, still connected, is told why). */
+  cut(reason: Error): void {
+    if (this.closed || this.cutError) return;
+    this.cutError = reason;
+    this.#controller?.abort(reason);
+    this.#end(reason);
+  }
+
+  /**
+   * The one callback for the end of the request, held by whoever waits on the upstream now (the
+   * pipeline while it forwards, then the writer); replaces any earlier one, undefined clears it.
+   * Called with the reason for a cut, without one when the client left.
+   */
+  onEnd(fn: ((reason?: Error) => void) | undefined): void {
+    this.#onEnd = fn;
+  }
+
+  #end(reason: Error | undefined): void {
+    const onEnd = this.#onEnd;
+    this.#onEnd = undefined;
+    onEnd?.(reason);
   }
 }
 

@@ -15,6 +15,7 @@ export const ERRORS = {
   AURORA_ERR_BAD_REQUEST: { status: 400, type: 'invalid_request_error', code: 'bad_request', message: 'The request could not be parsed as HTTP' },
   AURORA_ERR_BODY_TOO_LARGE: { status: 413, type: 'invalid_request_error', code: 'request_too_large', message: 'Request body exceeds the limit of %s bytes' },
   AURORA_ERR_HEADERS_TOO_LARGE: { status: 431, type: 'invalid_request_error', code: 'headers_too_large', message: 'Request headers are too large' },
+  AURORA_ERR_HOST_NOT_ALLOWED: { status: 403, type: 'invalid_request_error', code: 'host_not_allowed', message: 'Host %s is not served: without a master key this gateway answers only requests addressed to its loopback address (127.0.0.1, localhost, [::1]) and port' },
   AURORA_ERR_INTERNAL: { status: 500, type: 'server_error', code: 'internal_error', message: 'Internal error (request %s)' },
   AURORA_ERR_INVALID_API_KEY: { status: 401, type: 'invalid_request_error', code: 'invalid_api_key', message: 'Invalid or missing API key. Send it as "Authorization: Bearer <key>" or "x-api-key".' },
   AURORA_ERR_INVALID_BODY: { status: 400, type: 'invalid_request_error', code: 'invalid_body', message: '%s' },
@@ -24,6 +25,7 @@ export const ERRORS = {
   AURORA_ERR_MISSING_PARAM: { status: 400, type: 'invalid_request_error', code: 'missing_required_parameter', message: 'Missing required parameter: %s' },
   AURORA_ERR_MODEL_NOT_FOUND: { status: 404, type: 'invalid_request_error', code: 'model_not_found', message: 'The model %s is not served by this gateway' },
   AURORA_ERR_NOT_FOUND: { status: 404, type: 'invalid_request_error', code: 'unknown_url', message: 'Unknown path: %s %s' },
+  AURORA_ERR_ORIGIN_NOT_ALLOWED: { status: 403, type: 'invalid_request_error', code: 'origin_not_allowed', message: 'Requests from the web page at %s are refused: without a master key this gateway serves only its own dashboard and non-browser clients' },
   AURORA_ERR_PERMISSION_DENIED: { status: 403, type: 'invalid_request_error', code: 'permission_denied', message: '%s' },
   // 400, not 5xx: Codex retries 5xx up to 30 times, which would hide a misconfiguration the user must fix.
   AURORA_ERR_PROVIDER_NOT_CONFIGURED: { status: 400, type: 'invalid_request_error', code: 'provider_not_configured', message: 'Provider %s has no API key: set %s in the gateway\'s environment and restart it' },
@@ -33,9 +35,11 @@ export const ERRORS = {
   AURORA_ERR_STORE_UNAVAILABLE: { status: 503, type: 'server_error', code: 'store_unavailable', message: 'The %s store is unavailable; retry shortly' },
   AURORA_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'invalid_request_error', code: 'unsupported_media_type', message: 'Content-Type must be application/json, got %s' },
   AURORA_ERR_UPSTREAM_IDLE: { status: 504, type: 'upstream_error', code: 'upstream_idle_timeout', message: 'Provider %s sent nothing for %s ms' },
+  AURORA_ERR_UPSTREAM_INCOMPLETE: { status: 502, type: 'upstream_error', code: 'upstream_incomplete', message: 'Provider %s broke off its response: %s' },
   AURORA_ERR_UPSTREAM_INVALID: { status: 502, type: 'upstream_error', code: 'bad_upstream_response', message: 'Provider %s sent a response that could not be read: %s' },
   AURORA_ERR_UPSTREAM_STREAM: { status: 502, type: 'upstream_error', code: 'server_error', message: 'Provider %s stream failed: %s' },
   AURORA_ERR_UPSTREAM_TIMEOUT: { status: 504, type: 'upstream_error', code: 'upstream_timeout', message: 'Provider %s did not answer within %s ms' },
+  AURORA_ERR_UPSTREAM_TOO_LARGE: { status: 502, type: 'upstream_error', code: 'upstream_response_too_large', message: 'Provider %s sent more than %s bytes in %s, more than this gateway holds (server.upstreamBodyLimit)' },
   AURORA_ERR_UPSTREAM_UNREACHABLE: { status: 502, type: 'upstream_error', code: 'upstream_unreachable', message: 'Provider %s is unreachable (%s)' },
 } as const satisfies Record<`AURORA_ERR_${string}`, ErrorSpec>;
 

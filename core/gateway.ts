@@ -3,19 +3,18 @@
  * three ways in: `handler` (node:http listener), `listen()` (a real port) and `request()` (in
  * process, like Fastify's inject). `close()` drains in-flight requests and pending audits.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { inject } from 'light-my-request';
-import { buildAuditRecord, observation, type Finished } from './audit-record.ts';
-import type { MutableContext } from './context.ts';
-import { StartupError } from './errors.ts';
+import { validateConfig } from './config/validate.ts';
+import { nodeRequestOf, type MutableContext } from './context.ts';
+import { GatewayError, StartupError } from './errors.ts';
 import { createHooks, type Hooks } from './hooks.ts';
+import { listen, type Listening } from './listen.ts';
 import { createLogger, type LogLevel, type Logger } from './logger.ts';
-import type { Exchange } from './pipeline.ts';
 import { checkPlugins, freezeHooks, sortPlugins, tapPlugins } from './plugins.ts';
-import { createHttpServer, createRequestListener } from './server.ts';
+import { createScrubbing, type Scrubbing } from './secret-scrubber.ts';
+import { createRequestListener } from './server.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import type { GatewayServices, Plugin, PluginDescription, PluginRoute, RoutedContext } from './types.ts';
+import type { GatewayServices, Plugin, PluginDescription, PluginRoute } from './types.ts';
 
 export interface ServerOptions {
   /** Interface to bind. Default 127.0.0.1; binding elsewhere needs AURORA_MASTER_KEY (see the auth plugin). */
@@ -30,6 +29,12 @@ export interface ServerOptions {
   requestTimeoutMs?: number;
   /** How long a graceful stop waits for in-flight requests before closing them (ms). Default 30 s. */
   shutdownTimeoutMs?: number;
+  /**
+   * The largest upstream body the gateway holds in memory whole — a translated answer, a single
+   * streamed event — in bytes; past it the client gets a 502. Passed-through bodies are streamed
+   * and not bounded by it. Default 32 MiB.
+   */
+  upstreamBodyLimit?: number;
   /** Serve Prometheus metrics at GET /metrics. Default true. */
   metrics?: boolean;
   /** Processes sharing the port (node:cluster), for more than one core. Default 1. */
@@ -47,6 +52,8 @@ export interface AuroraConfig {
 export interface GatewayOptions {
   /** Replaces the default JSON-lines logger on stderr. */
   logger?: Logger;
+  /** Where the config came from, named in validation errors. Default: "the config passed to createGateway()". */
+  configFile?: string;
 }
 
 export interface Gateway {
@@ -78,11 +85,17 @@ export const SERVER_DEFAULTS: Required<ServerOptions> = {
   headersTimeoutMs: 30_000,
   requestTimeoutMs: 120_000,
   shutdownTimeoutMs: 30_000,
+  upstreamBodyLimit: 32 * 1024 * 1024,
   metrics: true,
   workers: 1,
 };
 
+// After the drain timeout, how long cut requests get to send their failure and be recorded.
+const CUT_GRACE_MS = 2_000;
+
 export async function createGateway(config: AuroraConfig = {}, options: GatewayOptions = {}): Promise<Gateway> {
+  // The same checks as `node core` runs on a config file: an embedder's or a test's config is no less wrong.
+  validateConfig(config, options.configFile ?? 'the config passed to createGateway()');
   const rawPlugins = config.plugins ?? [];
   checkPlugins(rawPlugins);
   const plugins = sortPlugins(rawPlugins);
@@ -96,7 +109,7 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
   let captureLimit = 0;
   let loopbackOnly: string | undefined;
   const pendingAudits = new Set<Promise<void>>();
-  let inFlight = 0;
+  const active = new Set<MutableContext>();
   let closing = false;
   let idle: (() => void) | undefined;
 
@@ -125,55 +138,62 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
 
   const metrics = server.metrics ? createMetrics() : undefined;
   const audited = hooks.onAudit.isUsed();
-  const finish = (ctx: MutableContext, exchange: Exchange, finished: Finished) => {
-    log.info('request', {
-      requestId: ctx.id,
-      method: ctx.method,
-      path: ctx.path,
-      status: finished.status,
-      outcome: finished.outcome,
-      ms: Math.round(performance.now() - ctx.startedAt),
-      model: ctx.body?.model,
-      provider: ctx.route?.provider.name,
-      principal: ctx.principal?.id,
-    });
-    // The whole record (secrets scrubbed, headers copied) only when an onAudit tap wants this
-    // request; metrics alone need a handful of fields.
-    if (!audited || !wants.onAudit(ctx as RoutedContext)) return void metrics?.observe(observation(ctx, exchange, finished));
-    const perRequest = [...secrets, ...presentedKeys(ctx.headers)];
-    if (ctx.route?.provider.apiKey) perRequest.push(ctx.route.provider.apiKey);
-    const record = buildAuditRecord(ctx, exchange, finished, captureLimit, perRequest);
-    metrics?.observe(record);
-    const pending = hooks.onAudit.promise(record, ctx).catch((err) => {
-      log.error('onAudit handler failed', { plugin: (err as { plugin?: string })?.plugin, requestId: ctx.id, err });
-    });
-    pendingAudits.add(pending);
-    void pending.finally(() => pendingAudits.delete(pending));
+  // Secrets are added in setup; a plugin's later addSecret (rare) is picked up on the next request.
+  let scrubbing: Scrubbing = createScrubbing(secrets);
+  let scrubbed = secrets.size;
+  const currentScrubbing = () => {
+    if (secrets.size !== scrubbed) [scrubbing, scrubbed] = [createScrubbing(secrets), secrets.size];
+    return scrubbing;
   };
 
-  const listener = createRequestListener({
+  const handler = createRequestListener({
     hooks,
     wants,
     metrics,
-    log,
-    routes,
     bodyLimit: server.bodyLimit,
+    upstreamBodyLimit: server.upstreamBodyLimit,
+    routes,
     // Usage (for the audit and token metrics) is read from a copy of what the client received.
     capture: (ctx) => (audited && wants.onAudit(ctx) ? captureLimit : metrics ? 0 : false),
-    secrets: () => secrets,
+    scrubbing: currentScrubbing,
     isClosing: () => closing,
     closing: closingController.signal,
-    finish,
-    closed: () => {
-      if (--inFlight === 0) idle?.();
+    loopbackOnly: () => loopbackOnly,
+    begin(ctx) {
+      active.add(ctx);
+      return () => {
+        active.delete(ctx);
+        if (active.size === 0) idle?.();
+      };
+    },
+    recorder: {
+      hooks,
+      wants,
+      log,
+      metrics,
+      audited,
+      captureLimit: () => captureLimit,
+      secrets: () => secrets,
+      track(pending) {
+        pendingAudits.add(pending);
+        void pending.finally(() => pendingAudits.delete(pending));
+      },
     },
   });
-  const handler: Gateway['handler'] = (req, res) => {
-    inFlight++;
-    listener(req, res);
+
+  /** Resolves when no request is in flight, or after `ms`. */
+  const drained = (ms: number) => {
+    if (active.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      idle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   };
 
-  let http: Server | undefined;
+  let listening: Listening | undefined;
   let closed: Promise<void> | undefined;
 
   const gateway: Gateway = {
@@ -189,23 +209,10 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
     },
     describe: () => plugins.map((p) => ({ plugin: p.name, ...p.describe?.() })),
     async listen(opts = {}) {
-      if (http) throw new Error('gateway is already listening');
-      http = createHttpServer(handler, { headersTimeoutMs: server.headersTimeoutMs, requestTimeoutMs: server.requestTimeoutMs });
-      let host = opts.host ?? server.host;
-      if (loopbackOnly && !isLoopback(host)) {
-        log.warn(`refusing to listen on ${host}: ${loopbackOnly}; listening on 127.0.0.1 only`);
-        host = '127.0.0.1';
-      }
-      await new Promise<void>((resolve, reject) => {
-        http!.once('error', reject);
-        http!.listen(opts.port ?? server.port, host, () => {
-          http!.off('error', reject);
-          resolve();
-        });
-      });
-      const { port } = http.address() as AddressInfo;
-      const shown = host.includes(':') ? `[${host}]` : host;
-      return { url: `http://${shown}:${port}`, host, port };
+      if (listening) throw new Error('gateway is already listening');
+      listening = await listen(handler, { ...server, host: opts.host ?? server.host, port: opts.port ?? server.port, loopbackOnly, log });
+      const { url, host, port } = listening;
+      return { url, host, port };
     },
     async request(path, init = {}) {
       const headers: Record<string, string> = {};
@@ -220,18 +227,23 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
     },
     close() {
       closed ??= (async () => {
+        // Draining: the port stays open so probes see /ready 503 and new requests a 503 while
+        // in-flight ones finish (also when another server owns the socket: --watch swaps).
         closing = true;
         closingController.abort();
-        const stopped = http ? new Promise<void>((resolve) => http!.close(() => resolve())) : undefined;
-        http?.closeIdleConnections();
-        // Also when another server owns the socket (--watch swaps): the old pipeline drains first.
-        if (inFlight > 0) {
-          const drained = new Promise<void>((resolve) => (idle = resolve));
-          const timeout = new Promise<void>((resolve) => setTimeout(resolve, server.shutdownTimeoutMs).unref());
-          await Promise.race([drained, timeout]);
+        listening?.closeIdle();
+        await drained(server.shutdownTimeoutMs);
+        if (active.size > 0) {
+          // Past the timeout: each request still running ends with an answer that says so (a
+          // stream with its failure event, a request still waiting for its upstream with a 503),
+          // and is recorded like any other before the plugins (the audit store) close.
+          const reason = new GatewayError('AURORA_ERR_SHUTTING_DOWN', { message: `The gateway is shutting down and stopped this request after shutdownTimeoutMs (${server.shutdownTimeoutMs} ms); retry it` });
+          for (const ctx of active) ctx.connection.cut(reason);
+          await drained(CUT_GRACE_MS);
+          for (const ctx of active) nodeRequestOf(ctx)?.res.destroy();
+          await drained(CUT_GRACE_MS);
         }
-        http?.closeAllConnections();
-        await stopped;
+        await listening?.close();
         await Promise.allSettled([...pendingAudits]);
         await closePlugins([...plugins].reverse(), log);
       })();
@@ -249,18 +261,4 @@ async function closePlugins(plugins: readonly Plugin[], log: Logger) {
       log.error('plugin close() failed', { plugin: plugin.name, err });
     }
   }
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
-
-/** The keys a client presented, so an echo of them never reaches the audit trail. */
-function presentedKeys(headers: Headers): string[] {
-  const out: string[] = [];
-  const auth = headers.get('authorization');
-  if (auth) out.push(auth.replace(/^Bearer\s+/i, ''));
-  const apiKey = headers.get('x-api-key');
-  if (apiKey) out.push(apiKey);
-  return out;
 }

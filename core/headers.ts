@@ -2,6 +2,7 @@
  * Which headers cross the gateway. Credentials and hop-by-hop headers never do: the provider key is
  * added by the sender, and the client's own key stays with the gateway.
  */
+import { redact } from './logger.ts';
 import { NodeHeaders, forEachHeader } from './node-headers.ts';
 
 const CLIENT_ONLY: ReadonlySet<string> = new Set([
@@ -25,27 +26,37 @@ const UPSTREAM_ONLY = new Set([
   'date', 'server', 'alt-svc', 'strict-transport-security', 'x-request-id', 'cf-ray', 'cf-cache-status', 'via',
 ]);
 
-/** Upstream headers the client may see (content-type, retry-after, rate-limit figures…). */
-export function clientHeaders(upstream: Headers): Record<string, string> {
-  const out: Record<string, string> = {};
+/**
+ * Upstream headers the client may see (content-type, retry-after, rate-limit figures…), with any
+ * known secret an upstream echoed in a value replaced. A null-prototype object: a header may be
+ * named `constructor` or `__proto__`.
+ */
+export function clientHeaders(upstream: Headers, scrub?: (value: string) => string): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
   forEachHeader(upstream, (name, value) => {
-    if (!UPSTREAM_ONLY.has(name)) out[name] = name in out ? `${out[name]}, ${value}` : value;
+    if (UPSTREAM_ONLY.has(name)) return;
+    if (scrub) value = scrub(value);
+    out[name] = Object.hasOwn(out, name) ? `${out[name]}, ${value}` : value;
   });
   const upstreamId = upstream.get('x-request-id');
-  if (upstreamId) out['x-upstream-request-id'] = upstreamId;
+  if (upstreamId) out['x-upstream-request-id'] = scrub ? scrub(upstreamId) : upstreamId;
   return out;
 }
 
 const SECRET_HEADERS = new Set(['authorization', 'x-api-key', 'api-key', 'cookie', 'set-cookie', 'proxy-authorization']);
 
-/** A plain object safe for the audit trail: credentials replaced by a mark. */
-export function redactHeaders(headers: Headers | Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
+/** A plain object safe for the audit trail: credentials replaced by a mark, known secrets scrubbed from every value. */
+export function redactHeaders(headers: Headers | Record<string, string>, secrets: readonly string[] = []): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
   const add = (name: string, value: string) => {
     const key = name.toLowerCase();
-    out[key] = SECRET_HEADERS.has(key) ? '[redacted]' : key in out ? `${out[key]}, ${value}` : value;
+    if (SECRET_HEADERS.has(key)) out[key] = '[redacted]';
+    else {
+      value = redact(value, secrets);
+      out[key] = Object.hasOwn(out, key) ? `${out[key]}, ${value}` : value;
+    }
   };
   if (headers instanceof Headers) forEachHeader(headers, add);
-  else for (const name in headers) add(name, headers[name]!);
+  else for (const name of Object.keys(headers)) add(name, headers[name]!);
   return out;
 }

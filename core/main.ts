@@ -5,13 +5,12 @@
  */
 import { parseArgs } from 'node:util';
 import { findConfigFile, loadConfig } from './config/load.ts';
-import { createValidator } from './config/validate.ts';
+import { validateConfig } from './config/validate.ts';
 import cluster from 'node:cluster';
-import type { AddressInfo } from 'node:net';
 import { watchConfig } from './config/watch.ts';
-import { createGateway, isLoopback, type AuroraConfig, type Gateway } from './gateway.ts';
+import { createGateway, type AuroraConfig, type Gateway } from './gateway.ts';
+import { listen } from './listen.ts';
 import type { Logger } from './logger.ts';
-import { createHttpServer } from './server.ts';
 import { StartupError } from './errors.ts';
 import type { Plugin } from './types.ts';
 
@@ -59,7 +58,7 @@ async function main(): Promise<number> {
 
   const file = findConfigFile(options.config ?? process.env.AURORA_CONFIG);
   const { config, dependencies } = await loadConfig(file);
-  createValidator()(config, file);
+  validateConfig(config, file);
   if (positionals.length > 0) return runCommand(config.plugins ?? [], positionals, file);
   if (options.port !== undefined) {
     const port = Number(options.port);
@@ -77,7 +76,7 @@ async function main(): Promise<number> {
 
   if (options.check) {
     // Run setup (without listening) so each plugin can say what it resolved to.
-    const gateway = await createGateway({ ...config, log: { level: 'warn' } });
+    const gateway = await createGateway({ ...config, log: { level: 'warn' } }, { configFile: file });
     process.stdout.write(`${file}: OK\n${describeGateway(gateway, '(checked, not started)')}`);
     await gateway.close();
     return 0;
@@ -90,25 +89,14 @@ async function main(): Promise<number> {
 
 /** Listen with the config's gateway; with `watch`, rebuild and swap it when the config changes. */
 async function serve(file: string, config: AuroraConfig, dependencies: string[]): Promise<number> {
-  let current = await createGateway(config);
-  const options = current.server;
-  const http = createHttpServer((req, res) => current.handler(req, res), options);
-  let host = options.host;
-  if (current.loopbackOnly && !isLoopback(host)) {
-    current.log.warn(`refusing to listen on ${host}: ${current.loopbackOnly}; listening on 127.0.0.1 only`);
-    host = '127.0.0.1';
-  }
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port, host, () => resolve());
-  });
-  const { port } = http.address() as AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  current.log.info(`Aurora listening on ${url}`, { pid: process.pid, config: file });
-  process.stderr.write(describeGateway(current, url));
+  let current = await createGateway(config, { configFile: file });
+  // One server for the life of the process: a --watch reload swaps the gateway behind it.
+  const listening = await listen((req, res) => current.handler(req, res), { ...current.server, loopbackOnly: current.loopbackOnly, log: current.log });
+  current.log.info(`Aurora listening on ${listening.url}`, { pid: process.pid, config: file });
+  process.stderr.write(describeGateway(current, listening.url));
 
   const stopWatching = config.watch ? watchConfig(file, dependencies, current.log, async (next) => {
-    const replacement = await createGateway(next);
+    const replacement = await createGateway(next, { configFile: file });
     const previous = current;
     current = replacement;
     replacement.log.info('config reloaded: new requests use the new pipeline', { config: file, plugins: replacement.plugins.map((p) => p.name) });
@@ -117,11 +105,11 @@ async function serve(file: string, config: AuroraConfig, dependencies: string[])
 
   await untilSignal(current.log, async () => {
     stopWatching?.();
-    const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
-    http.closeIdleConnections();
+    listening.closeIdle();
+    // Drains (the port stays open for probes meanwhile), cuts what outlives shutdownTimeoutMs,
+    // writes every record, closes the plugins; only then does the port close.
     await current.close();
-    http.closeAllConnections();
-    await stopped;
+    await listening.close();
   }, () => current.server.shutdownTimeoutMs);
   // A worker's IPC channel to the primary keeps it alive: let go of it so the process can end.
   if (cluster.isWorker) cluster.worker?.disconnect();

@@ -1,9 +1,22 @@
 /**
  * Prometheus metrics (prom-client), one registry per gateway so two gateways in one process never
  * share counters. Fed from the finished-request path, off the response's critical path.
+ *
+ * Label values that a client or an upstream chooses (the model, an upstream's error code) are
+ * bounded: a request nobody routed has no model label, and each such label takes at most
+ * `MAX_LABEL_VALUES` distinct values — later ones fold into `other`. Without this, requests with
+ * made-up model names grow every series map, and /metrics with them, for good.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Observation } from './audit-record.ts';
+import type { AuditRecord } from './types.ts';
+
+/** What metrics need of a finished request. */
+export interface Observation extends Pick<AuditRecord, 'endpoint' | 'provider' | 'status' | 'outcome' | 'durationMs' | 'ttfbMs' | 'usage'> {
+  /** The model asked for, on a routed request; null when no route was found (the label is then `none`). */
+  model: string | null;
+  /** `upstream`: the provider failed (its error status, its stream, the network). */
+  error: { code: string; upstream: boolean } | null;
+}
 
 export interface Metrics {
   registry: Registry;
@@ -12,12 +25,26 @@ export interface Metrics {
   observe(observation: Observation): void;
 }
 
+export const MAX_LABEL_VALUES = 100;
+const MAX_LABEL_CHARS = 128;
+
 /** prom-client's labelled children for one label set, found again by a string key. */
 interface Series {
   requests: { inc(): void };
   duration: { observe(value: number): void };
   ttfb: { observe(value: number): void };
   tokens: Record<'input' | 'cached' | 'output' | 'reasoning', { inc(value: number): void }>;
+}
+
+/** The values one label may take: the first `MAX_LABEL_VALUES` seen, then `other`. */
+function boundedLabel(): (value: string) => string {
+  const seen = new Set<string>();
+  return (value) => {
+    if (seen.has(value)) return value;
+    if (seen.size >= MAX_LABEL_VALUES || value.length > MAX_LABEL_CHARS) return 'other';
+    seen.add(value);
+    return value;
+  };
 }
 
 export function createMetrics(): Metrics {
@@ -29,10 +56,12 @@ export function createMetrics(): Metrics {
   const tokens = new Counter({ name: 'aurora_tokens_total', help: 'Tokens by provider, model and kind (input, cached, output, reasoning)', labelNames: ['provider', 'model', 'kind'], registers: [registry] });
   const upstreamErrors = new Counter({ name: 'aurora_upstream_errors_total', help: 'Failed upstream calls and broken streams, by provider and code', labelNames: ['provider', 'code'], registers: [registry] });
   const openStreams = new Gauge({ name: 'aurora_open_streams', help: 'Streams being sent to clients now', registers: [registry] });
+  const modelLabel = boundedLabel();
+  const codeLabel = boundedLabel();
 
   // Resolving labels hashes them on every call (prom-client's labels → hash → map, six times per
-  // request); the children of a label set are looked up once and kept. Bounded like prom-client's
-  // own series: one entry per label set it already holds.
+  // request); the children of a label set are looked up once and kept. Bounded like the label
+  // values above: one entry per label set prom-client holds.
   const series = new Map<string, Series>();
   const seriesOf = (endpoint: string, provider: string, model: string, status: string, outcome: string): Series => {
     const key = `${endpoint}\0${provider}\0${model}\0${status}\0${outcome}`;
@@ -60,7 +89,8 @@ export function createMetrics(): Metrics {
     streamClosed: () => openStreams.dec(),
     observe(r) {
       const provider = r.provider ?? 'none';
-      const s = seriesOf(r.endpoint ?? 'other', provider, r.model ?? 'none', String(r.status), r.outcome);
+      const model = r.model === null ? 'none' : modelLabel(r.model);
+      const s = seriesOf(r.endpoint ?? 'other', provider, model, String(r.status), r.outcome);
       s.requests.inc();
       s.duration.observe(r.durationMs / 1000);
       if (r.ttfbMs !== null) s.ttfb.observe(r.ttfbMs / 1000);
@@ -70,9 +100,7 @@ export function createMetrics(): Metrics {
         s.tokens.output.inc(r.usage.output_tokens);
         s.tokens.reasoning.inc(r.usage.reasoning_tokens);
       }
-      if (r.error && r.provider && (r.status >= 500 || r.error.code.startsWith('upstream') || r.error.code === 'server_error')) {
-        upstreamErrors.inc({ provider, code: r.error.code });
-      }
+      if (r.error?.upstream && r.provider) upstreamErrors.inc({ provider, code: codeLabel(r.error.code) });
     },
   };
 }

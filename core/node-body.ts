@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
+import { chunkSource, type IdleLimit } from './chunk-source.ts';
 import { NodeHeaders } from './node-headers.ts';
 
 class NodeBodyResponse extends Response {
@@ -113,9 +114,38 @@ export function hasBody(response: Response): boolean {
   return nodeBodyOf(response) !== undefined || response.body !== null;
 }
 
-export function readBodyText(response: Response): Promise<string> {
-  const node = takeNode(response);
-  return node ? readNode(node) : response.text();
+/** How much of a body the reader will hold, and how long it waits for each chunk. */
+export interface ReadBound {
+  limit: number;
+  /** The error for a body past `limit` (the body is released first). */
+  tooLarge: () => Error;
+  idle?: IdleLimit;
+}
+
+/**
+ * The whole body as text. With a bound, a body past `bound.limit` is released and rejected with
+ * `bound.tooLarge()`, and a wait longer than `bound.idle.ms` for the next chunk rejects too: an
+ * upstream can make the gateway neither hold nor wait without end.
+ */
+export async function readBodyText(response: Response, bound?: ReadBound): Promise<string> {
+  if (!bound) {
+    const node = takeNode(response);
+    return node ? readNode(node) : response.text();
+  }
+  const body = takeBody(response);
+  if (!body) return '';
+  const source = chunkSource(body, bound.idle);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let chunk = await source.next(); chunk !== null; chunk = await source.next()) {
+    size += chunk.byteLength;
+    if (size > bound.limit) {
+      source.cancel();
+      throw bound.tooLarge();
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
 }
 
 /** A node body as text. Events rather than `for await`: the async iterator costs a promise and a tick per chunk. */

@@ -8,6 +8,7 @@ import { drained } from './backpressure.ts';
 import type { MutableContext } from './context.ts';
 import { GatewayError } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { isJsonType } from './request-body.ts';
 import type { PluginRoute } from './types.ts';
 
 export function matchPluginRoute(routes: readonly PluginRoute[], method: string, path: string): PluginRoute | undefined {
@@ -23,10 +24,20 @@ function routeMatches(pattern: string, path: string): boolean {
   return pattern.endsWith('*') ? path.startsWith(pattern.slice(0, -1)) : pattern === path;
 }
 
+// Methods a web page can send with a simple (unannounced) request: POST. PUT, PATCH and DELETE
+// always ask first (CORS preflight), which this gateway never grants.
+const SIMPLE_METHODS = new Set(['POST']);
+
 export async function servePluginRoute(route: PluginRoute, ctx: MutableContext, req: IncomingMessage, res: ServerResponse, log: Logger) {
   try {
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-    const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
+    // A state change takes a JSON body only: a form or text/plain post is what a foreign web page
+    // can make the browser send without asking.
+    if (SIMPLE_METHODS.has(ctx.method) && !isJsonType(req.headers['content-type'])) {
+      throw new GatewayError('AURORA_ERR_UNSUPPORTED_MEDIA_TYPE', { args: [req.headers['content-type']?.slice(0, 100) ?? 'none'] });
+    }
+    // The server checked the Host's form; the path comes from the request line alone.
+    const request = new Request(`http://${req.headers.host ?? 'localhost'}${ctx.path}${queryOf(req.url)}`, {
       method: req.method,
       headers: ctx.headers,
       body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
@@ -59,4 +70,9 @@ export async function servePluginRoute(route: PluginRoute, ctx: MutableContext, 
     res.writeHead(error.status, { 'content-type': 'application/json', 'x-request-id': ctx.id, ...error.headers });
     res.end(JSON.stringify(error.toJSON()));
   }
+}
+
+function queryOf(url: string | undefined): string {
+  const q = url?.indexOf('?') ?? -1;
+  return q === -1 ? '' : url!.slice(q);
 }

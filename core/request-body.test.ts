@@ -14,7 +14,7 @@ describe('parseJsonBody', () => {
 
   it('reads a body that is a view into a larger buffer (node hands out pooled slices)', () => {
     const pool = Buffer.from('xxxx{"model":"m","messages":[]}yyyy');
-    expect(parseJsonBody(pool.subarray(4, pool.length - 4), undefined, 'chat.completions')).toEqual({ model: 'm', messages: [] });
+    expect(parseJsonBody(pool.subarray(4, pool.length - 4), 'application/json', 'chat.completions')).toEqual({ model: 'm', messages: [] });
   });
 });
 

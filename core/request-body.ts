@@ -45,10 +45,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 /** Decode and parse a model-API body, rejecting what no provider could use with a precise 400. */
 export function parseJsonBody(bytes: Uint8Array, contentType: string | undefined, endpoint: Endpoint): JsonObject {
-  // Clients that omit the header (curl -d sends form encoding) are common; only an explicit non-JSON type is refused.
-  if (contentType && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType) && !/^application\/x-www-form-urlencoded\b/i.test(contentType)) {
-    throw new GatewayError('AURORA_ERR_UNSUPPORTED_MEDIA_TYPE', { args: [contentType] });
-  }
+  // JSON only, declared as such: a web page can make a browser send a form, text/plain or an untyped
+  // body to any address without asking (a "simple" request), but never an application/json one.
+  if (!isJsonType(contentType)) throw new GatewayError('AURORA_ERR_UNSUPPORTED_MEDIA_TYPE', { args: [contentType ? contentType.slice(0, 100) : 'none'] });
   // isUtf8 + toString: the same check as a fatal TextDecoder at a fraction of its per-call cost.
   if (!isUtf8(bytes)) throw new GatewayError('AURORA_ERR_INVALID_BODY', { args: ['Request body is not valid UTF-8'] });
   let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
@@ -103,11 +102,22 @@ function nestingExceeds(root: object, max: number): boolean {
   return false;
 }
 
+/** `application/json` or a `+json` type, parameters allowed. */
+export function isJsonType(contentType: string | null | undefined): boolean {
+  return contentType !== undefined && contentType !== null && /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType);
+}
+
+/** No model name is longer; a longer one would only feed logs, labels and indexes with client-chosen bytes. */
+export const MAX_MODEL_CHARS = 256;
+
 /** Fields every provider relies on; a wrong type here would otherwise surface as an upstream 500. */
 function checkKnownFields(body: JsonObject, endpoint: Endpoint): void {
   if (body.model === undefined) throw new GatewayError('AURORA_ERR_MISSING_PARAM', { args: ['model'], param: 'model' });
   if (typeof body.model !== 'string' || body.model === '') {
     throw new GatewayError('AURORA_ERR_INVALID_PARAM', { param: 'model', args: ['model must be a non-empty string'] });
+  }
+  if (body.model.length > MAX_MODEL_CHARS) {
+    throw new GatewayError('AURORA_ERR_INVALID_PARAM', { param: 'model', args: [`model must be at most ${MAX_MODEL_CHARS} characters (got ${body.model.length})`] });
   }
   if (body.stream !== undefined && typeof body.stream !== 'boolean') {
     throw new GatewayError('AURORA_ERR_INVALID_PARAM', { param: 'stream', args: ['stream must be a boolean'] });

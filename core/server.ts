@@ -1,24 +1,25 @@
 /**
  * The node:http adapter: with plugin-routes.ts, the only place that reads IncomingMessage and
- * writes ServerResponse.
- * It maps paths to endpoints, ties the request's AbortSignal to the client connection, writes
- * replies (flushing each streamed chunk) and reports every finished request for the audit.
+ * writes ServerResponse. It checks what must hold before anything else runs (a well-formed Host,
+ * loopback-only callers when the gateway is open), routes paths, and writes replies — flushing each
+ * streamed chunk — reporting to the pipeline only what went out on the wire.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { ClientConnection, createContext, type MutableContext } from './context.ts';
 import { NodeHeaders } from './node-headers.ts';
 import { GatewayError } from './errors.ts';
-import type { Logger } from './logger.ts';
-import { runPipeline, type Exchange, type PipelineServices, type Reply } from './pipeline.ts';
+import { refuseRequest, serveModelRequest, type PipelineServices, type Reply } from './pipeline.ts';
 import { readBody } from './request-body.ts';
+import type { WireResult } from './recorder.ts';
 import { chunkSource, type ChunkSource } from './chunk-source.ts';
 import { formatSseEvent } from './sse.ts';
 import { streamFailureFrame } from './stream.ts';
 import { drained } from './backpressure.ts';
 import { matchPluginRoute, pathMethods, servePluginRoute } from './plugin-routes.ts';
+import type { Scrubbing, SecretScrubber } from './secret-scrubber.ts';
+import { checkCaller, parseHost } from './callers.ts';
 import type { Endpoint, EventStream, PluginRoute } from './types.ts';
-import type { Finished } from './audit-record.ts';
 import type { Metrics } from './metrics.ts';
 
 const MODEL_ROUTES: Record<string, { method: string; endpoint: Endpoint }> = {
@@ -28,17 +29,16 @@ const MODEL_ROUTES: Record<string, { method: string; endpoint: Endpoint }> = {
 };
 
 export interface ServerServices extends PipelineServices {
-  log: Logger;
   bodyLimit: number;
   routes: readonly PluginRoute[];
   isClosing: () => boolean;
   /** Aborted when the gateway starts closing; plugin routes (live tails) end on it. */
   closing: AbortSignal;
   metrics: Metrics | undefined;
-  /** Called once per request when the client has its answer (or went away). */
-  finish: (ctx: MutableContext, exchange: Exchange, finished: Finished) => void;
-  /** Called once per request when its socket work is over (drain on shutdown counts these). */
-  closed: () => void;
+  /** Why the gateway serves loopback callers only (no master key), if it does. */
+  loopbackOnly: () => string | undefined;
+  /** A request began (`ctx`) and, later, its socket work is over (the returned function). */
+  begin: (ctx: MutableContext) => () => void;
 }
 
 export function createRequestListener(services: ServerServices) {
@@ -55,21 +55,33 @@ async function handle(services: ServerServices, req: IncomingMessage, res: Serve
   const model = MODEL_ROUTES[path];
   // Model requests are drained on shutdown; plugin routes (a live tail never ends) stop at once.
   const connection = new ClientConnection(model ? undefined : services.closing);
-  // One listener for both: 'close' before the response finished means the client went away.
-  res.once('close', () => {
-    if (!res.writableFinished) connection.close();
-    services.closed();
-  });
   const ctx = createContext({
     method,
     path,
     headers: new NodeHeaders(req.headers),
     connection,
-    log: services.log,
+    log: services.recorder.log,
     endpoint: model?.endpoint ?? null,
     node: { req, res },
   });
+  const done = services.begin(ctx);
+  // One listener for both: 'close' before the response finished means the client went away.
+  res.once('close', () => {
+    if (!res.writableFinished) connection.close();
+    done();
+  });
   res.setHeader('x-request-id', ctx.id);
+  const io = { readBody: () => readBody(req, services.bodyLimit), write: (reply: Reply) => writeReply(req, res, reply, ctx, services) };
+
+  // A Host node accepted but no URL could hold ('a b', 'x:99999', 'user@evil', a path): refused
+  // before it reaches a route that builds a URL from it.
+  const host = req.headers.host;
+  if (host !== undefined && !parseHost(host)) return refuseRequest(services, ctx, new GatewayError('AURORA_ERR_BAD_REQUEST', { message: 'The Host header is not a host name or address with an optional port' }), io);
+  const loopbackOnly = services.loopbackOnly();
+  if (loopbackOnly) {
+    const refusal = checkCaller(req.headers.host, req.headers.origin, req.socket.localPort);
+    if (refusal) return refuseRequest(services, ctx, refusal, io);
+  }
 
   if (method === 'GET' || method === 'HEAD') {
     // Liveness: the process answers. Readiness: it takes new work (not while draining on shutdown).
@@ -80,110 +92,169 @@ async function handle(services: ServerServices, req: IncomingMessage, res: Serve
 
   if (!model) {
     const pluginRoute = matchPluginRoute(services.routes, method, path);
-    if (pluginRoute) return servePluginRoute(pluginRoute, ctx, req, res, services.log);
+    if (pluginRoute) return servePluginRoute(pluginRoute, ctx, req, res, services.recorder.log);
     const allowed = pathMethods(services.routes, path);
-    if (allowed.length) return sendError(res, ctx, new GatewayError('AURORA_ERR_METHOD_NOT_ALLOWED', { args: [method, path, allowed.join(', ')], headers: { allow: allowed.join(', ') } }), services);
-    return sendError(res, ctx, new GatewayError('AURORA_ERR_NOT_FOUND', { args: [method, path] }), services);
+    if (allowed.length) return refuseRequest(services, ctx, new GatewayError('AURORA_ERR_METHOD_NOT_ALLOWED', { args: [method, path, allowed.join(', ')], headers: { allow: allowed.join(', ') } }), io);
+    return refuseRequest(services, ctx, new GatewayError('AURORA_ERR_NOT_FOUND', { args: [method, path] }), io);
   }
   if (model.method !== method) {
-    return sendError(res, ctx, new GatewayError('AURORA_ERR_METHOD_NOT_ALLOWED', { args: [method, path, model.method], headers: { allow: model.method } }), services);
+    return refuseRequest(services, ctx, new GatewayError('AURORA_ERR_METHOD_NOT_ALLOWED', { args: [method, path, model.method], headers: { allow: model.method } }), io);
   }
-  if (services.isClosing()) return sendError(res, ctx, new GatewayError('AURORA_ERR_SHUTTING_DOWN'), services);
-
-  const exchange: Exchange = {};
-  const timing = { ttfb: null as number | null };
-  let reply: Reply;
-  try {
-    reply = await runPipeline(services, ctx, () => readBody(req, services.bodyLimit), exchange);
-  } catch (err) {
-    const error = toGatewayError(err, ctx, services.log);
-    exchange.error = error;
-    if (connection.closed) return finishAborted(services, ctx, exchange, error);
-    return sendError(res, ctx, error, services, exchange);
-  }
-  await writeReply(res, reply, ctx, timing, exchange, services);
+  if (services.isClosing()) return refuseRequest(services, ctx, new GatewayError('AURORA_ERR_SHUTTING_DOWN'), io);
+  return serveModelRequest(services, ctx, io);
 }
 
-async function writeReply(res: ServerResponse, reply: Reply, ctx: MutableContext, timing: { ttfb: number | null }, exchange: Exchange, services: ServerServices) {
+/**
+ * Writes a reply and says what went out. A body that cannot be delivered whole is never ended as
+ * if it were: before its first byte the client gets the failure as an error answer instead; after
+ * it, a stream gets its failure frame and any other body a cut connection.
+ */
+async function writeReply(req: IncomingMessage, res: ServerResponse, reply: Reply, ctx: MutableContext, services: ServerServices): Promise<WireResult> {
   const headers: Record<string, string> = { ...reply.headers, 'x-request-id': ctx.id };
-  const body = reply.body;
-  const capture = reply.capture;
-  const events = reply.events;
+  // Answered before the request body arrived whole (401, 413…): close rather than wait out an
+  // upload nobody will read. While draining, new work goes elsewhere.
+  if (req.complete === false || services.isClosing()) headers.connection = 'close';
+  const wire: WireResult = { status: reply.status, headers, ttfbMs: null, bytes: 0, ended: 'whole' };
+  const scrubbing = services.scrubbing();
+  const { body, events } = reply;
   if (!events && (body === null || typeof body === 'string' || body instanceof Uint8Array)) {
+    const out = body === null || !scrubbing.active ? body ?? undefined : typeof body === 'string' ? scrubbing.text(body) : scrubbed(scrubbing.stream(), body);
+    wire.bytes = out === undefined ? 0 : typeof out === 'string' ? Buffer.byteLength(out) : out.byteLength;
+    if (out !== undefined) headers['content-length'] = String(wire.bytes);
     res.writeHead(reply.status, headers);
-    timing.ttfb = performance.now() - ctx.startedAt;
-    res.end(body ?? undefined);
-    const error = exchange.error;
-    return services.finish(ctx, exchange, { status: reply.status, headers, ttfbMs: timing.ttfb, outcome: error ? 'error' : 'ok', error });
+    wire.ttfbMs = performance.now() - ctx.startedAt;
+    res.end(out);
+    return wire;
   }
-  res.writeHead(reply.status, headers);
-  // A streaming client should see 200 before the first token; any other answer sends its headers
-  // with its first bytes (one write instead of two).
-  if (String(headers['content-type'] ?? '').includes('text/event-stream')) res.flushHeaders();
-  let failure: GatewayError | undefined;
+
+  const sse = String(headers['content-type'] ?? '').includes('text/event-stream');
+  const out: Output = {
+    wire,
+    capture: reply.capture,
+    scrubber: scrubbing.active && !events ? scrubbing.stream() : undefined,
+    // A streaming client should see 200 before the first token; any other answer sends its
+    // headers with its first byte, so a body that fails before it can still become a 502.
+    start: sse ? undefined : () => res.writeHead(reply.status, headers),
+  };
+  if (sse) {
+    res.writeHead(reply.status, headers);
+    res.flushHeaders();
+  }
   services.metrics?.streamOpened();
   try {
-    if (events) await writeEvents(events, res, ctx, timing, capture);
-    else if (body instanceof Readable) await pipeNode(body, res, ctx, timing, capture, reply.idle);
-    else await writeChunks(chunkSource(body as ReadableStream<Uint8Array>, reply.idle), res, ctx, timing, capture);
+    if (events) await writeEvents(events, res, ctx, out, reply.cutUpstream, scrubbing);
+    else if (body instanceof Readable) await pipeNode(body, res, ctx, out, reply.idle);
+    else await writeChunks(chunkSource(body as ReadableStream<Uint8Array>, reply.idle), res, ctx, out);
   } catch (err) {
+    // A stream's failure frame says server_error, which clients (Codex) retry; a body, what broke.
+    const failure = GatewayError.is(err) ? err : new GatewayError(sse ? 'AURORA_ERR_UPSTREAM_STREAM' : 'AURORA_ERR_UPSTREAM_INCOMPLETE', { args: [ctx.route?.provider.name ?? 'upstream', (err as Error)?.message ?? String(err)], cause: err });
     if (!ctx.connection.closed) {
-      failure = GatewayError.is(err) ? err : new GatewayError('AURORA_ERR_UPSTREAM_STREAM', { args: [ctx.route?.provider.name ?? 'upstream', (err as Error)?.message ?? String(err)], cause: err });
-      ctx.log.warn('stream failed after it started', { code: failure.id, plugin: (err as { plugin?: string })?.plugin, err });
-      if (String(headers['content-type'] ?? '').includes('text/event-stream')) res.write(streamFailureFrame(ctx.endpoint, ctx.id, failure));
+      wire.ended = 'failed';
+      wire.failure = failure;
+      ctx.log.warn('response failed after it started', { code: failure.id, plugin: (err as { plugin?: string })?.plugin, err });
+      if (sse) res.end(streamFailureFrame(ctx.endpoint, ctx.id, failure));
+      else if (!res.headersSent) {
+        // Nothing went out yet: the client gets the failure itself, in place of the status.
+        const text = JSON.stringify(failure.toJSON());
+        wire.status = failure.status;
+        wire.headers = { 'content-type': 'application/json', 'x-request-id': ctx.id, ...failure.headers };
+        res.writeHead(failure.status, wire.headers);
+        wire.ttfbMs = performance.now() - ctx.startedAt;
+        res.end(text);
+      } else res.destroy(); // part of the body went out: only a cut connection tells the client it is not whole
     }
   } finally {
     services.metrics?.streamClosed();
   }
   if (ctx.connection.closed) {
-    exchange.error = { code: 'client_closed', message: 'the client closed the connection before the response finished' };
-    return finishAborted(services, ctx, exchange, exchange.error, timing.ttfb, reply.status, headers);
+    wire.ended = 'client_closed';
+    return wire;
   }
-  res.end();
-  exchange.error = failure;
-  services.finish(ctx, exchange, { status: reply.status, headers, ttfbMs: timing.ttfb, outcome: failure ? 'error' : 'ok', error: failure });
+  if (wire.ended === 'whole') res.end();
+  return wire;
+}
+
+/** What the body writers share: the result being filled in, the copies, and the deferred head. */
+interface Output {
+  wire: WireResult;
+  capture: Reply['capture'];
+  scrubber: SecretScrubber | undefined;
+  /** Sends the status and headers (a non-stream body sends them with its first byte). */
+  start: (() => void) | undefined;
+}
+
+function scrubbed(scrubber: SecretScrubber, chunk: Uint8Array): Uint8Array {
+  const head = scrubber.push(chunk);
+  const tail = scrubber.end();
+  return tail.byteLength === 0 ? head : Buffer.concat([head, tail]);
+}
+
+/** Sends one chunk; false when the client cannot take more now. */
+function send(res: ServerResponse, ctx: MutableContext, out: Output, chunk: Uint8Array): boolean {
+  if (out.start) {
+    out.start();
+    out.start = undefined;
+  }
+  out.wire.ttfbMs ??= performance.now() - ctx.startedAt;
+  if (out.scrubber) chunk = out.scrubber.push(chunk);
+  out.capture?.add(chunk);
+  out.wire.bytes += chunk.byteLength;
+  return res.write(chunk);
+}
+
+/** The end of a body that arrived whole: what the scrubber held back, and a head not sent yet (an empty body). */
+function finishBody(res: ServerResponse, ctx: MutableContext, out: Output): void {
+  const tail = out.scrubber?.end();
+  if (tail && tail.byteLength > 0) {
+    out.scrubber = undefined;
+    send(res, ctx, out, tail);
+  }
+  if (out.start) {
+    out.start();
+    out.start = undefined;
+  }
 }
 
 /** A web body (a plugin's own forward) to the client, chunk by chunk; stops when the client leaves. */
-async function writeChunks(source: ChunkSource, res: ServerResponse, ctx: MutableContext, timing: { ttfb: number | null }, capture: Reply['capture']): Promise<void> {
-  // A client that leaves releases the upstream at once, even while a read is waiting on it.
-  ctx.connection.onClose(() => source.cancel());
+async function writeChunks(source: ChunkSource, res: ServerResponse, ctx: MutableContext, out: Output): Promise<void> {
+  // A client that leaves releases the upstream at once, even while a read is waiting on it; a cut
+  // makes the waiting read fail with its reason.
+  ctx.connection.onEnd((reason) => source.cancel(reason));
   try {
     for (let chunk = await source.next(); chunk !== null && !ctx.connection.closed; chunk = await source.next()) {
-      timing.ttfb ??= performance.now() - ctx.startedAt;
-      capture?.add(chunk);
       // write() returns false when the client reads slower than we produce: wait, do not buffer.
-      if (!res.write(chunk)) await drained(res, ctx.signal);
+      if (!send(res, ctx, out, chunk)) await drained(res, ctx.signal);
     }
+    if (!ctx.connection.closed) finishBody(res, ctx, out);
   } finally {
-    ctx.connection.onClose(undefined);
+    ctx.connection.onEnd(undefined);
   }
 }
 
 /** Events to the client as SSE, each written (and so flushed) on its own; stops when the client leaves. */
-async function writeEvents(events: EventStream, res: ServerResponse, ctx: MutableContext, timing: { ttfb: number | null }, capture: Reply['capture']): Promise<void> {
+async function writeEvents(events: EventStream, res: ServerResponse, ctx: MutableContext, out: Output, cutUpstream: Reply['cutUpstream'], scrubbing: Scrubbing): Promise<void> {
   const reader = events.getReader();
-  // A client that leaves cancels the stream, and through it the upstream, even mid-wait.
-  ctx.connection.onClose(() => void reader.cancel().catch(() => {}));
+  // A client that leaves cancels the stream, and through it the upstream, even mid-wait. A cut
+  // ends the upstream under the events instead, so the translator writes its own terminal event.
+  ctx.connection.onEnd((reason) => (reason && cutUpstream ? cutUpstream(reason) : void reader.cancel(reason).catch(() => {})));
   try {
     for (let r = await reader.read(); !r.done && !ctx.connection.closed; r = await reader.read()) {
-      timing.ttfb ??= performance.now() - ctx.startedAt;
-      const bytes = Buffer.from(formatSseEvent(r.value));
-      capture?.add(bytes);
+      // Whole events: scrubbed as text, nothing to hold back.
+      const text = scrubbing.active ? scrubbing.text(formatSseEvent(r.value)) : formatSseEvent(r.value);
       // write() returns false when the client reads slower than we produce: wait, do not buffer.
-      if (!res.write(bytes)) await drained(res, ctx.signal);
+      if (!send(res, ctx, out, Buffer.from(text))) await drained(res, ctx.signal);
     }
   } finally {
-    ctx.connection.onClose(undefined);
+    ctx.connection.onEnd(undefined);
     reader.releaseLock();
   }
 }
 
 /**
  * Node stream to client, chunk by chunk as it arrives, pausing the upstream while the client is
- * slow. Rejects on an upstream failure or when nothing arrives for `idle.ms`.
+ * slow. Rejects on an upstream failure, a cut, or when nothing arrives for `idle.ms`.
  */
-function pipeNode(body: Readable, res: ServerResponse, ctx: MutableContext, timing: { ttfb: number | null }, capture: Reply['capture'], idle: Reply['idle']): Promise<void> {
+function pipeNode(body: Readable, res: ServerResponse, ctx: MutableContext, out: Output, idle: Reply['idle']): Promise<void> {
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     let waiting = false;
@@ -197,9 +268,7 @@ function pipeNode(body: Readable, res: ServerResponse, ctx: MutableContext, timi
     };
     const onData = (chunk: Buffer) => {
       arm?.();
-      timing.ttfb ??= performance.now() - ctx.startedAt;
-      capture?.add(chunk);
-      if (!res.write(chunk) && !waiting) {
+      if (!send(res, ctx, out, chunk) && !waiting) {
         // The client reads slower than the upstream sends: hold the upstream, do not buffer.
         waiting = true;
         body.pause();
@@ -214,45 +283,16 @@ function pipeNode(body: Readable, res: ServerResponse, ctx: MutableContext, timi
       clearTimeout(timer);
       body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
       if (waiting) res.off('drain', onDrain);
-      ctx.connection.onClose(undefined);
+      ctx.connection.onEnd(undefined);
       if (err || ctx.connection.closed) body.destroy();
-      if (err) reject(err);
-      else resolve();
+      if (err) return reject(err);
+      if (!ctx.connection.closed) finishBody(res, ctx, out);
+      resolve();
     }
     body.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
-    ctx.connection.onClose(() => finish());
+    ctx.connection.onEnd((reason) => finish(reason));
     arm?.();
   });
-}
-
-function finishAborted(services: ServerServices, ctx: MutableContext, exchange: Exchange, error: { code: string; message: string }, ttfb: number | null = null, status = 499, headers: Record<string, string> = {}) {
-  ctx.log.info('client closed the connection', { path: ctx.path });
-  services.finish(ctx, exchange, { status, headers, ttfbMs: ttfb, outcome: 'client_closed', error });
-}
-
-function sendError(res: ServerResponse, ctx: MutableContext, error: GatewayError, services: ServerServices, exchange: Exchange = {}) {
-  const text = JSON.stringify(error.toJSON());
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': ctx.id, ...error.headers };
-  // A body we stopped reading (413) would otherwise keep the socket busy: close it after answering.
-  if (error.id === 'AURORA_ERR_BODY_TOO_LARGE' || error.id === 'AURORA_ERR_REQUEST_TIMEOUT') headers.connection = 'close';
-  if (!res.headersSent) {
-    res.writeHead(error.status, headers);
-    res.end(text);
-  } else res.end();
-  exchange.error = error;
-  services.finish(ctx, exchange, { status: error.status, headers, ttfbMs: performance.now() - ctx.startedAt, outcome: 'error', error, errorText: text });
-}
-
-/** Plugin errors that are not GatewayErrors are bugs: 500 with the request id, detail only in the log. */
-function toGatewayError(err: unknown, ctx: MutableContext, log: Logger): GatewayError {
-  if (GatewayError.is(err)) {
-    if (err.status >= 500) log.warn(err.message, { requestId: ctx.id, code: err.id, plugin: err.plugin, hook: err.hook });
-    return err;
-  }
-  if (ctx.connection.closed) return new GatewayError('AURORA_ERR_UPSTREAM_STREAM', { args: [ctx.route?.provider.name ?? 'upstream', 'client closed the connection'] });
-  const tagged = err as { plugin?: string; hook?: string };
-  log.error('unhandled error in request', { requestId: ctx.id, plugin: tagged?.plugin, hook: tagged?.hook, err });
-  return new GatewayError('AURORA_ERR_INTERNAL', { args: [ctx.id] });
 }
 
 async function sendMetrics(res: ServerResponse, metrics: Metrics) {
@@ -284,7 +324,7 @@ export interface HttpServerOptions {
   requestTimeoutMs: number;
 }
 
-/** The node:http server every way of listening uses (gateway.listen, `node core --watch`). */
+/** The node:http server every way of listening uses (see listen.ts). */
 export function createHttpServer(listener: (req: IncomingMessage, res: ServerResponse) => void, options: HttpServerOptions): Server {
   const server = createServer({
     headersTimeout: options.headersTimeoutMs,

@@ -51,3 +51,23 @@ describe('SseParser', () => {
     expect(parseSseText(events.map(formatSseEvent).join(''))).toEqual(events);
   });
 });
+
+describe('a bounded parser', () => {
+  it('throws SseEventTooLargeError for one event past the bound, whether it comes in one piece or many', async () => {
+    const { SseParser, SseEventTooLargeError } = await import('./sse.ts');
+    const whole = new SseParser(100);
+    expect(() => whole.push(`data: ${'x'.repeat(200)}\n\n`, () => {})).toThrow(SseEventTooLargeError);
+    const pieces = new SseParser(100);
+    expect(() => {
+      for (let i = 0; i < 20; i++) pieces.push('data: xxxxxxxxxx\n', () => {});
+    }).toThrow(SseEventTooLargeError);
+  });
+
+  it('counts each event on its own: many small events in one large chunk pass', async () => {
+    const { SseParser } = await import('./sse.ts');
+    const parser = new SseParser(100);
+    const events: unknown[] = [];
+    parser.push('data: 0123456789\n\n'.repeat(50), (e) => events.push(e));
+    expect(events).toHaveLength(50);
+  });
+});

@@ -23,13 +23,30 @@ export function jsonEvent(payload: { type: string } & Record<string, unknown>): 
   return { event: payload.type, data: JSON.stringify(payload) };
 }
 
-/** Incremental parser: feed text, get complete events. Exposed for plugins that read raw bodies. */
+/** Thrown by a bounded SseParser when one event grows past its bound. */
+export class SseEventTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`a streamed event is longer than ${limit} characters`);
+    this.name = 'SseEventTooLargeError';
+  }
+}
+
+/**
+ * Incremental parser: feed text, get complete events. Exposed for plugins that read raw bodies.
+ * With `maxEventChars`, an event (or a line) longer than that throws SseEventTooLargeError instead
+ * of being held whole: an upstream must not make the gateway buffer without end.
+ */
 export class SseParser {
   /** Pieces of a line whose end has not arrived: joined once, when it does. */
   private partial: string[] = [];
   private event: string | undefined;
   private id: string | undefined;
   private data: string[] = [];
+  /** Characters of the data lines of the event being read, and of the unfinished line. */
+  private held = 0;
+  private partialChars = 0;
+
+  constructor(private readonly maxEventChars = Infinity) {}
 
   /**
    * Parse `text` (any split point is fine) and hand each complete event to `emit`. Each character
@@ -42,11 +59,14 @@ export class SseParser {
     if (this.partial.length > 0) {
       if (nl === -1) {
         this.partial.push(text);
+        this.partialChars += text.length;
+        if (this.held + this.partialChars > this.maxEventChars) this.tooLarge();
         return;
       }
       this.partial.push(text.slice(0, nl));
       const line = this.partial.join('');
       this.partial = [];
+      this.partialChars = 0;
       this.line(line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line, emit);
       start = nl + 1;
       nl = text.indexOf('\n', start);
@@ -57,7 +77,11 @@ export class SseParser {
       start = nl + 1;
       nl = text.indexOf('\n', start);
     }
-    if (start < text.length) this.partial.push(start === 0 ? text : text.slice(start));
+    if (start < text.length) {
+      this.partial.push(start === 0 ? text : text.slice(start));
+      this.partialChars = text.length - start;
+    }
+    if (this.held + this.partialChars > this.maxEventChars) this.tooLarge();
   }
 
   /** End of input: an event without its blank line still counts (some upstreams omit the last one). */
@@ -65,9 +89,18 @@ export class SseParser {
     if (this.partial.length > 0) {
       const line = this.partial.join('');
       this.partial = [];
+      this.partialChars = 0;
       this.line(line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line, emit);
     }
     this.dispatch(emit);
+  }
+
+  private tooLarge(): never {
+    this.partial = [];
+    this.partialChars = 0;
+    this.data = [];
+    this.held = 0;
+    throw new SseEventTooLargeError(this.maxEventChars);
   }
 
   private line(line: string, emit: (event: SseEvent) => void): void {
@@ -77,7 +110,11 @@ export class SseParser {
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.charCodeAt(0) === 32) value = value.slice(1);
-    if (field === 'data') this.data.push(value);
+    if (field === 'data') {
+      this.data.push(value);
+      this.held += value.length;
+      if (this.held > this.maxEventChars) this.tooLarge();
+    }
     else if (field === 'event') this.event = value;
     else if (field === 'id') this.id = value;
   }
@@ -92,6 +129,7 @@ export class SseParser {
     this.data = [];
     this.event = undefined;
     this.id = undefined;
+    this.held = 0;
   }
 }
 

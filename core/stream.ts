@@ -15,9 +15,15 @@ import type { Endpoint, EventStream, SseEvent } from './types.ts';
  * `{ event: 'error', data: '{"error":{…}}' }` — the shape upstreams use for in-band errors — so a
  * translator can close its items and emit its own terminal event instead of being cut off.
  */
-export function createLazyEventStream(getBody: () => ChunkSource, client: { readonly signal: AbortSignal }, describe: (err: unknown) => GatewayError, onBytes?: (chunk: Uint8Array) => void): EventStream {
+export function createLazyEventStream(
+  getBody: () => ChunkSource,
+  client: { readonly connection: { readonly closed: boolean } },
+  describe: (err: unknown) => GatewayError,
+  onBytes?: (chunk: Uint8Array) => void,
+  maxEventChars = Infinity,
+): EventStream {
   let source: ChunkSource | undefined;
-  const parser = new SseParser();
+  const parser = new SseParser(maxEventChars);
   const decoder = new TextDecoder();
   return new ReadableStream<SseEvent>(
     {
@@ -28,23 +34,36 @@ export function createLazyEventStream(getBody: () => ChunkSource, client: { read
           emitted++;
           controller.enqueue(event);
         };
+        const fail = (err: unknown) => {
+          if (client.connection.closed) return controller.error(err);
+          try {
+            parser.flush(emit);
+          } catch {
+            // what was left of the broken event is dropped with it
+          }
+          controller.enqueue(errorEvent(describe(err)));
+          controller.close();
+        };
         for (;;) {
           let chunk: Uint8Array | null;
           try {
             chunk = await source.next();
           } catch (err) {
-            if (client.signal.aborted) return controller.error(err);
-            parser.flush(emit);
-            controller.enqueue(errorEvent(describe(err)));
-            return controller.close();
+            return fail(err);
           }
-          if (chunk === null) {
-            parser.push(decoder.decode(), emit);
-            parser.flush(emit);
-            return controller.close();
+          try {
+            if (chunk === null) {
+              parser.push(decoder.decode(), emit);
+              parser.flush(emit);
+              return controller.close();
+            }
+            onBytes?.(chunk);
+            parser.push(decoder.decode(chunk, { stream: true }), emit);
+          } catch (err) {
+            // An event past the bound: the upstream is let go, the stream ends with the error.
+            source.cancel();
+            return fail(err);
           }
-          onBytes?.(chunk);
-          parser.push(decoder.decode(chunk, { stream: true }), emit);
           if (emitted > 0) return; // a chunk may hold only part of an event: keep reading until one is whole
         }
       },

@@ -130,6 +130,10 @@ export interface AuditRecord {
   error: { code: string; message: string } | null;
   stream: boolean;
   usage: Usage | null;
+  /** Size of the client's request body. */
+  requestBytes: number;
+  /** Body bytes sent to the client (what it received before an abort, for a cut stream). */
+  responseBytes: number;
   annotations: Record<string, unknown>;
   /** Present only when a plugin asked for bodies (`gateway.captureBodies`). Secrets removed. */
   trail: AuditTrail | null;

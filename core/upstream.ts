@@ -38,8 +38,9 @@ export function requireApiKey(provider: Provider): string {
 
 /** The headers to send: the pipeline's, the provider key, and the body's type and length. */
 export function outgoingHeaders(request: UpstreamRequest, apiKey: string, body: Uint8Array | undefined): IncomingHttpHeaders {
-  const headers: IncomingHttpHeaders = {};
-  forEachHeader(request.headers, (name, value) => (headers[name] = name in headers ? `${headers[name]}, ${value}` : value));
+  // Null prototype: a client header may be named `constructor` or `__proto__`.
+  const headers: IncomingHttpHeaders = Object.create(null);
+  forEachHeader(request.headers, (name, value) => (headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}, ${value}` : value));
   headers.authorization = `Bearer ${apiKey}`;
   if (body) {
     headers['content-type'] = 'application/json';

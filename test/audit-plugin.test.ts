@@ -14,6 +14,7 @@ import audit from '../plugins/audit/index.ts';
 import { createAuditStore } from '../plugins/audit/lowdb-store.ts';
 import { DAY, listFiles, makeRecord, readStoreText, tempDir } from '../plugins/audit/test-helpers.ts';
 import auth from '../plugins/auth/index.ts';
+import deepseek from '../plugins/deepseek/index.ts';
 import openai from '../plugins/openai/index.ts';
 
 const MASTER = 'aurora-master-key-for-tests';
@@ -99,6 +100,28 @@ describe('audit plugin: what is kept', () => {
   it('refuses a redact pattern that does not compile, at startup', () => {
     expect(() => audit({ redact: ['(unclosed'] })).toThrow(StartupError);
     expect(() => audit({ redact: ['a*'] })).toThrow(/matches the empty string/);
+  });
+});
+
+describe('audit plugin: outcomes', () => {
+  it('a translated stream that fails mid-way is recorded as an error, with the code the client saw', async () => {
+    const dir = await tempDir();
+    const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
+    const gw = await createTestGateway({ plugins: [auth({ masterKey: MASTER }), deepseek({ apiKey: UPSTREAM_KEY, baseUrl: mock.url }), audit({ dir: dir.path })] });
+    cleanups.push(dir.remove, () => mock.close(), () => gw.close());
+    const send = (body: object) => fetch(`${gw.baseUrl}/responses`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    mock.enqueue({ fault: 'reset-after', events: 3, turn: { reasoning: 'a b c d e', content: 'partial answer' } });
+    const broken = await send({ model: 'deepseek-v4-pro', input: 'hi', stream: true });
+    const text = await broken.text();
+    expect(text).toContain('response.failed');
+    const ok = await send({ model: 'deepseek-v4-pro', input: 'Reply with exactly ok', stream: true });
+    await ok.text();
+    const get = async (id: string) => (await fetch(`${gw.url}/admin/api/v1/requests/${id}`, { headers: { authorization: `Bearer ${MASTER}` } })).json();
+    await expect.poll(async () => (await get(ok.headers.get('x-request-id')!)).id).toBeDefined();
+    const failed = await get(broken.headers.get('x-request-id')!);
+    expect(failed).toMatchObject({ outcome: 'error', status: 200 });
+    expect(failed.error.code).toMatch(/^[a-z_]+$/);
+    expect((await get(ok.headers.get('x-request-id')!)).outcome).toBe('ok');
   });
 });
 

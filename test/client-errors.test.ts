@@ -140,3 +140,59 @@ describe('slow and broken clients', () => {
     }
   });
 });
+
+/** Raw bytes to the gateway; resolves with everything it answered once the socket closes. */
+function rawExchange(url: string, payload: string): Promise<string> {
+  const { port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(payload));
+    let data = '';
+    socket.on('data', (d) => (data += d));
+    socket.on('close', () => resolve(data));
+  });
+}
+
+describe('client-chosen strings stay bounded', () => {
+  it('400 for a model name longer than 256 characters, before it reaches a log line, a label or the audit', async () => {
+    const long = 'm'.repeat(32 * 1024);
+    const res = await post(`${gw.baseUrl}/responses`, { ...SEED, model: long });
+    const error = await expectError(res, 400, 'invalid_value', 'model');
+    expect(error.message.length).toBeLessThan(300);
+    expect(JSON.stringify(gw.logs)).not.toContain('m'.repeat(300));
+  });
+});
+
+describe('the Host header', () => {
+  it('a malformed Host is a 400 in the OpenAI shape, without an error log', async () => {
+    for (const host of ['a b', 'x:99999', 'user@evil', 'evil/admin', '']) {
+      gw.logs.length = 0;
+      const answer = await rawExchange(gw.url, `GET /health HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+      expect(answer, host).toMatch(/^HTTP\/1\.1 400/);
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error.code, host).toBe('bad_request');
+      expect(gw.logs.filter((l) => l.level === 'error'), host).toEqual([]);
+    }
+  });
+
+  it('a Host carrying a path never changes the path a route sees', async () => {
+    const answer = await rawExchange(gw.url, `GET /admin/dashboard/audit HTTP/1.1\r\nHost: 127.0.0.1/admin/api/v1\r\nConnection: close\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+  });
+});
+
+describe('request headers passed upstream', () => {
+  it('a header named like an Object.prototype member is forwarded as sent', async () => {
+    const res = await post(`${gw.baseUrl}/responses`, SEED, { headers: { constructor: 'c1', tostring: 't1', __proto__x: 'p1' } as Record<string, string> });
+    expect(res.status).toBe(200);
+    const seen = mock.requests.at(-1)!.headers;
+    expect(seen.constructor).toBe('c1');
+    expect(seen.tostring).toBe('t1');
+  });
+});
+
+describe('answers before the body arrived', () => {
+  it('a refused slow upload (401) closes the connection instead of holding it for the rest of the body', async () => {
+    const answer = await rawExchange(gw.url, `POST /v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{"model":`);
+    expect(answer).toMatch(/^HTTP\/1\.1 401/);
+    expect(answer.toLowerCase()).toContain('connection: close');
+  });
+});

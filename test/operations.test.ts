@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestGateway, iterateSseEvents, readSseEvents, startMockUpstream, type MockUpstream, type TestGateway } from 'aurora/testing';
 import auth from 'aurora/plugins/auth';
+import deepseek from 'aurora/plugins/deepseek';
 import openai from 'aurora/plugins/openai';
 import { MASTER_KEY, SEED, UPSTREAM_KEY, post, startCore, tempDir, writeConfig } from './helpers.ts';
 
@@ -59,6 +60,16 @@ describe('/metrics and /ready', () => {
     expect(text).toContain('aurora_process_resident_memory_bytes');
   });
 
+  it('a Chat stream whose client did not ask for usage is still counted, and the client gets no chunk it did not ask for', async () => {
+    const chat = { model: 'gpt-chat-usage-probe', messages: [{ role: 'user', content: 'Reply with exactly ok' }], stream: true };
+    const events = await readSseEvents(await post(`${gw.baseUrl}/chat/completions`, chat));
+    expect(events.at(-1)!.data).toBe('[DONE]');
+    expect(events.filter((e) => e.json && Array.isArray(e.json.choices) && e.json.choices.length === 0)).toEqual([]);
+    expect(mock.requests.at(-1)!.body.stream_options).toEqual({ include_usage: true });
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(text).toMatch(/aurora_tokens_total\{provider="openai",model="gpt-chat-usage-probe",kind="output"\} [1-9]/);
+  });
+
   it('open streams are counted while they run', async () => {
     mock.enqueue({ fault: 'never-end', events: 2 });
     const controller = new AbortController();
@@ -73,6 +84,51 @@ describe('/metrics and /ready', () => {
     const res = await fetch(`${gw.url}/ready`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ready: true });
+  });
+});
+
+describe('/metrics stays bounded whatever clients send', () => {
+  it('a 1 MB model name is refused and never becomes a label', async () => {
+    const before = (await (await fetch(`${gw.url}/metrics`)).text()).length;
+    for (let i = 0; i < 5; i++) await (await post(`${gw.baseUrl}/responses`, { ...SEED, model: `${i}${'m'.repeat(1024 * 1024)}` })).text();
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(text).not.toContain('m'.repeat(300));
+    expect(text.length - before).toBeLessThan(4096);
+  });
+
+  it('models nobody serves fold into one label; served models are capped at 100 label values', async () => {
+    const narrow = await createTestGateway({ plugins: [auth({ masterKey: MASTER_KEY }), openai({ baseUrl: `${mock.url}/v1`, apiKey: UPSTREAM_KEY, models: ['gpt-*'] })] });
+    try {
+      for (let i = 0; i < 150; i++) await (await post(`${narrow.baseUrl}/responses`, { ...SEED, model: `unknown-${i}` })).text();
+      for (let i = 0; i < 150; i++) await (await post(`${narrow.baseUrl}/responses`, { ...SEED, model: `gpt-probe-${i}` })).text();
+      const text = await (await fetch(`${narrow.url}/metrics`)).text();
+      const models = new Set([...text.matchAll(/aurora_requests_total\{[^}]*model="([^"]*)"/g)].map((m) => m[1]));
+      expect([...models].some((m) => m!.startsWith('unknown-'))).toBe(false);
+      expect(models.has('none')).toBe(true);
+      expect(models.has('other')).toBe(true);
+      expect(models.size).toBeLessThanOrEqual(102);
+    } finally {
+      await narrow.close();
+    }
+  });
+});
+
+describe('failed streams count as failures', () => {
+  it('a translated DeepSeek stream that fails mid-way: outcome error in the log and the upstream error counter', async () => {
+    const ds = await createTestGateway({ plugins: [auth({ masterKey: MASTER_KEY }), deepseek({ apiKey: UPSTREAM_KEY, baseUrl: mock.url })] });
+    try {
+      mock.enqueue({ fault: 'reset-after', events: 3, turn: { reasoning: 'a b c d e', content: 'partial answer' } });
+      const res = await post(`${ds.baseUrl}/responses`, { model: 'deepseek-v4-pro', input: 'hi', stream: true });
+      const id = res.headers.get('x-request-id');
+      expect((await readSseEvents(res)).at(-1)!.event).toBe('response.failed');
+      await until(() => ds.logs.some((l) => l.requestId === id && l.msg === 'request'), 'the request log line');
+      expect(ds.logs.find((l) => l.requestId === id && l.msg === 'request')).toMatchObject({ status: 200, outcome: 'error' });
+      const text = await (await fetch(`${ds.url}/metrics`)).text();
+      expect(text).toMatch(/aurora_upstream_errors_total\{provider="deepseek",code="[a-z_]+"\} 1/);
+      expect(text).toMatch(/aurora_requests_total\{endpoint="responses",provider="deepseek",model="deepseek-v4-pro",status="200",outcome="error"\} 1/);
+    } finally {
+      await ds.close();
+    }
   });
 });
 

@@ -73,7 +73,8 @@ const bearer = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type
 async function model(path: string, body: unknown, key = MASTER_KEY, headers: Record<string, string> = bearer(key)): Promise<Response> {
   const res = await fetch(`${gw.baseUrl}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
   const text = await res.clone().text();
-  clientTexts.push({ what: `POST ${path} (${JSON.stringify(body).slice(0, 60)}…) → ${res.status}`, text });
+  const head = [...res.headers].map(([name, value]) => `${name}: ${value}`).join('\n');
+  clientTexts.push({ what: `POST ${path} (${JSON.stringify(body).slice(0, 60)}…) → ${res.status}`, text: `${head}\n\n${text}` });
   return res;
 }
 
@@ -147,6 +148,14 @@ beforeAll(async () => {
   expect((await model('/responses', { model: 'gpt-4.1-mini', input: 'hi' })).status).toBe(401);
   mock.enqueue({ http: { status: 401, body: `Authentication Fails (Bearer ${PROVIDER_KEY} is invalid)` } });
   expect((await model('/responses', { model: 'deepseek-v4-pro', input: 'hi', stream: true })).status).toBe(401);
+
+  // Successful answers that echo the provider key in a header and in the body, whole and streamed.
+  const echoHeaders = { 'x-upstream-echo': PROVIDER_KEY, 'openai-organization': `org-for ${PROVIDER_KEY}` };
+  mock.enqueue({ http: { status: 200, headers: echoHeaders, body: { id: 'resp_echo', object: 'response', status: 'completed', output: [], note: `called with ${PROVIDER_KEY}` } } });
+  expect((await model('/responses', { model: 'gpt-4.1-mini', input: 'hi' })).status).toBe(200);
+  const echoStream = `event: response.created\ndata: {"type":"response.created","note":"${PROVIDER_KEY}"}\n\nevent: response.completed\ndata: {"type":"response.completed","response":{"id":"r","output":[]}}\n\n`;
+  mock.enqueue({ http: { status: 200, headers: { ...echoHeaders, 'content-type': 'text/event-stream' }, body: echoStream } });
+  expect((await model('/responses', { model: 'gpt-4.1-mini', input: 'hi', stream: true })).status).toBe(200);
 
   // Managed keys: created through the admin API, then used.
   for (const [who, admin_] of [['user', false], ['admin', true]] as const) {

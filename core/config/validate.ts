@@ -22,6 +22,7 @@ const configSchema = {
         headersTimeoutMs: { type: 'integer', minimum: 1 },
         requestTimeoutMs: { type: 'integer', minimum: 0 },
         shutdownTimeoutMs: { type: 'integer', minimum: 0 },
+        upstreamBodyLimit: { type: 'integer', minimum: 1024 },
         metrics: { type: 'boolean' },
         workers: { type: 'integer', minimum: 1, maximum: 64 },
       },
@@ -89,4 +90,12 @@ function describe(errors: ErrorObject[], prefix: string, pluginOptions = false):
 
 function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+let shared: ReturnType<typeof createValidator> | undefined;
+
+/** Validate with one validator per process: compiling the schemas again for every gateway buys nothing. */
+export function validateConfig(config: unknown, file: string): AuroraConfig {
+  shared ??= createValidator();
+  return shared(config, file);
 }

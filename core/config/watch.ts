@@ -1,16 +1,14 @@
 /**
  * `--watch`: rebuild the config when it or any file it bundled changes. The new gateway is built
  * (validated, every plugin set up) before the old one is touched; if anything fails, the old one
- * keeps serving and the error is printed as `file:line:col: message`.
+ * keeps serving and the error is printed as `file:line:col: message` (or the invalid options).
  */
 import { watch, type FSWatcher } from 'node:fs';
 import type { AuroraConfig } from '../gateway.ts';
 import type { Logger } from '../logger.ts';
 import { loadConfig } from './load.ts';
-import { createValidator } from './validate.ts';
 
 export function watchConfig(file: string, dependencies: string[], log: Logger, swap: (config: AuroraConfig) => Promise<void>): () => void {
-  const validate = createValidator();
   let watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -30,7 +28,8 @@ export function watchConfig(file: string, dependencies: string[], log: Logger, s
     try {
       const loaded = await loadConfig(file);
       watchFiles(loaded.dependencies);
-      await swap(validate(loaded.config, file));
+      // createGateway validates the config (naming this file) before anything is swapped.
+      await swap(loaded.config);
     } catch (err) {
       log.error(`config reload failed; still serving the previous config:\n${(err as Error).message}`, { config: file });
     }

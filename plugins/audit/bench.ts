@@ -137,6 +137,8 @@ export function benchRecord(i: number, size: number, end: number, spanMs: number
     time: end - spanMs + Math.floor((i / size) * spanMs),
     durationMs: 1200 + (i % 500),
     ttfbMs: 300 + (i % 100),
+    requestBytes: request.length,
+    responseBytes: events.length,
     method: 'POST',
     path: '/v1/responses',
     endpoint: 'responses',

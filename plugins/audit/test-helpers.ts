@@ -19,6 +19,8 @@ export function makeRecord(overrides: Partial<AuditRecord> & { prompt?: string; 
     time: Date.now(),
     durationMs: 12.5,
     ttfbMs: 10,
+    requestBytes: Buffer.byteLength(request),
+    responseBytes: Buffer.byteLength(response),
     method: 'POST',
     path: '/v1/responses',
     endpoint: 'responses',

@@ -8,7 +8,7 @@ export default defineConfig({
     // Tests run the TypeScript sources; `aurora` must resolve to them (not dist/) so there is one core.
     alias: [
       { find: /^aurora$/, replacement: `${root}core/index.ts` },
-      { find: /^aurora\/testing$/, replacement: `${root}core/testing.ts` },
+      { find: /^aurora\/testing$/, replacement: `${root}core/testing/index.ts` },
       { find: /^aurora\/plugins\/([\w-]+)$/, replacement: `${root}plugins/$1/index.ts` },
     ],
   },

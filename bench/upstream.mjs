@@ -1,4 +1,4 @@
-// Child process: the emulated upstream (examples/mock-upstream, built into aurora/testing) on its own
+// Child process: the emulated upstream (core/testing/upstream, built into aurora/testing) on its own
 // event loop, so it does not share a CPU queue with the load generator or the gateway.
 // argv[2]: JSON MockUpstreamOptions. Reports { url } over IPC; answers { cmd: 'stats' } like serve.mjs.
 import { startMockUpstream } from 'aurora/testing';

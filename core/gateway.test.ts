@@ -1,7 +1,7 @@
 /** The hook machinery through the public entry point: ordering, freezing, error tagging. */
 import { describe, expect, it } from 'vitest';
 import { createGateway, definePlugin, GatewayError, type Plugin } from './index.ts';
-import { createMemoryLogger, startMockUpstream } from './testing.ts';
+import { createMemoryLogger, startMockUpstream } from './testing/index.ts';
 
 const allow: Plugin = { name: 'allow-all', onAuth: () => ({ id: 'test' }) };
 

@@ -163,7 +163,7 @@ describe('audit plugin: shutdown', () => {
     // The child runs the TypeScript sources bundled by esbuild (Node 20 cannot run .ts), `aurora` mapped to them.
     await writeFile(script, `
       import { createGateway } from ${JSON.stringify(join(root, 'core/index.ts'))};
-      import { startMockUpstream } from ${JSON.stringify(join(root, 'core/testing.ts'))};
+      import { startMockUpstream } from ${JSON.stringify(join(root, 'core/testing/index.ts'))};
       import auth from ${JSON.stringify(join(root, 'plugins/auth/index.ts'))};
       import openai from ${JSON.stringify(join(root, 'plugins/openai/index.ts'))};
       import audit from ${JSON.stringify(join(root, 'plugins/audit/index.ts'))};

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/types.ts';
-import { validateChatRequest } from '../../examples/mock-upstream/deepseek-validate.ts';
+import { validateChatRequest } from '../../core/testing/upstream/deepseek-validate.ts';
 import { toDeepSeekChatRequest } from './chat-request.ts';
 import { mapEffort, toChatRequest } from './request.ts';
 import { createReasoningCarrier } from './state.ts';

@@ -1,4 +1,4 @@
-import { callTransform } from '../../core/testing.ts';
+import { callTransform } from 'aurora/testing';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSseText } from '../../core/sse.ts';

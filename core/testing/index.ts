@@ -2,13 +2,13 @@
  * `aurora/testing`: what a plugin author needs to test a plugin the way the project tests its own —
  * a scriptable emulated upstream, a gateway on an ephemeral loopback port, and SSE readers.
  */
-import { createGateway, type AuroraConfig, type Gateway } from './gateway.ts';
-import { createLogger, type Logger } from './logger.ts';
-import { SseParser, parseSseText } from './sse.ts';
-import type { Filtered, RoutedContext, SseEvent } from './types.ts';
+import { createGateway, type AuroraConfig, type Gateway } from '../gateway.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { SseParser, parseSseText } from '../sse.ts';
+import type { Filtered, RoutedContext, SseEvent } from '../types.ts';
 
-export { startMockUpstream, OK_TRIGGER } from '../examples/mock-upstream/index.ts';
-export type { MockReply, MockTurn, MockUpstream, MockUpstreamOptions, RecordedRequest } from '../examples/mock-upstream/index.ts';
+export { startMockUpstream, OK_TRIGGER } from './upstream/index.ts';
+export type { MockReply, MockTurn, MockUpstream, MockUpstreamOptions, RecordedRequest } from './upstream/index.ts';
 
 export interface TestGateway {
   gateway: Gateway;

@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-/** URL prefix the assets are served under (see admin/serve.ts). */
+/** URL prefix the assets are served under (see plugins/audit/dashboard.ts). */
 export const ASSETS_URL = '/admin/dashboard/assets/';
 
 /**

@@ -101,6 +101,14 @@ export class GatewayError extends Error {
     return errorBody(this.message, this.type, this.code, this.param);
   }
 
+  /** This error as the answer a client gets: its status, its headers, the OpenAI error body. */
+  toResponse(): Response {
+    return new Response(JSON.stringify(this.toJSON()), {
+      status: this.status,
+      headers: { 'cache-control': 'no-store', ...this.headers, 'content-type': 'application/json' },
+    });
+  }
+
   static is(value: unknown): value is GatewayError {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }

@@ -5,6 +5,8 @@
 export { createGateway, SERVER_DEFAULTS } from './gateway.ts';
 export type { AuroraConfig, Gateway, GatewayOptions, ServerOptions } from './gateway.ts';
 export { ERRORS, GatewayError, StartupError, errorBody } from './errors.ts';
+export { ADMIN_API_PREFIX, adminRoutes, jsonResponse, pathParam, readJsonBody } from './admin-routes.ts';
+export type { AdminRequest, AdminRoute, AdminRoutesOptions } from './admin-routes.ts';
 export type { ErrorId, ErrorSpec, OpenAIErrorBody } from './errors.ts';
 export { HOOK_NAMES } from './hooks.ts';
 export type { Hooks } from './hooks.ts';

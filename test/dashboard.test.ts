@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { definePlugin } from 'aurora';
 import { createTestGateway, startMockUpstream, type MockUpstream, type TestGateway } from 'aurora/testing';
 import { buildDashboard } from '../admin/build.mjs';
-import { CONTENT_SECURITY_POLICY, dashboardRoutes } from '../admin/serve.ts';
+import { CONTENT_SECURITY_POLICY, dashboardRoutes } from '../plugins/audit/dashboard.ts';
 import audit from '../plugins/audit/index.ts';
 import auth from '../plugins/auth/index.ts';
 import effort from '../plugins/effort/index.ts';

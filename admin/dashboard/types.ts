@@ -2,12 +2,12 @@
  * The admin API's shapes as the dashboard reads them. The record itself is the core's AuditRecord;
  * what the API adds for the detail view (SSE event lists, the reconstructed answer) is typed here.
  */
-import type { CapturedBody, Usage } from '../../core/types.ts';
+import type { CapturedBody, Usage } from 'aurora';
 
 export type { Usage };
 /** A list row: the record without its trail. */
-export type { AuditSummary } from '../../plugins/audit/store.ts';
-import type { AuditSummary } from '../../plugins/audit/store.ts';
+export type { AuditSummary } from 'aurora/plugins/audit';
+import type { AuditSummary } from 'aurora/plugins/audit';
 
 export interface SseEventView {
   event?: string | null;
@@ -61,7 +61,7 @@ export interface RequestPage {
 }
 
 // The wire shapes of /stats are the store's own: one definition for both sides of the API.
-export type { AuditStats as Stats, StatsBucket as Bucket, StatsCounts as StatCounts, StatsGroup as GroupBy } from '../../plugins/audit/store.ts';
+export type { AuditStats as Stats, StatsBucket as Bucket, StatsCounts as StatCounts, StatsGroup as GroupBy } from 'aurora/plugins/audit';
 
 /** What the filter bar holds; empty strings mean "any". */
 export interface Filters {

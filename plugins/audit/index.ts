@@ -3,7 +3,7 @@
  * of secrets, in an AuditStore; enforces retention; serves the admin API and its live tail.
  */
 import { StartupError, definePlugin, type Plugin } from 'aurora';
-import { dashboardRoutes } from '../../admin/serve.ts';
+import { dashboardRoutes } from './dashboard.ts';
 import { createAuditRoutes } from './api.ts';
 import { summaryOf } from './filters.ts';
 import { createAuditStore } from './lowdb-store.ts';
@@ -22,7 +22,6 @@ export { decodeCursor, encodeCursor } from './store.ts';
 export { createAuditStore, LowdbAuditStore, type AuditStoreOptions } from './lowdb-store.ts';
 export { openPostgresAuditStore, postgresAuditStore, PostgresAuditStore, type PostgresAuditStoreOptions } from './postgres-store.ts';
 export { compareNewestFirst, compileFilters, createStatsCounter, summaryOf } from './filters.ts';
-export { API_PREFIX } from './api.ts';
 
 export default function audit(options: AuditOptions = {}): Plugin {
   const maxBodyBytes = options.maxBodyBytes ?? AUDIT_DEFAULTS.maxBodyBytes;
@@ -55,7 +54,7 @@ export default function audit(options: AuditOptions = {}): Plugin {
         const hub = tail;
         (store as SharedAuditStore).followOthers((summary, text) => hub.publish(summary, () => text), () => hub.subscribers > 0);
       }
-      for (const route of createAuditRoutes({ store, tail, authenticate: gateway.authenticate, log: gateway.log })) gateway.addRoute(route);
+      for (const route of createAuditRoutes(gateway, { store, tail })) gateway.addRoute(route);
       // The dashboard pages carry no data (it comes from the API with the key), so they need no auth.
       for (const route of dashboardRoutes()) gateway.addRoute(route);
       gateway.closing.addEventListener('abort', () => tail?.close(), { once: true });

@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PluginRoute, RequestContext } from '../core/types.ts';
-import { assetName, CONTENT_SECURITY_POLICY, dashboardRoutes, defaultDashboardDir } from './serve.ts';
+import type { PluginRoute, RequestContext } from 'aurora';
+import { assetName, CONTENT_SECURITY_POLICY, dashboardRoutes, defaultDashboardDir } from './dashboard.ts';
 
 let dir: string;
 let routes: PluginRoute[];
@@ -82,7 +82,7 @@ describe('dashboardRoutes', () => {
   });
 
   it('defaults to dist/admin/dashboard of the aurora package, wherever the code was bundled to', () => {
-    const root = join(import.meta.dirname, '..');
+    const root = join(import.meta.dirname, '..', '..');
     expect(defaultDashboardDir()).toBe(join(root, 'dist', 'admin', 'dashboard'));
     expect(defaultDashboardDir(join(root, 'dist', 'chunks', 'chunk-X.js'))).toBe(join(root, 'dist', 'admin', 'dashboard'));
   });

@@ -1,5 +1,5 @@
 /**
- * Serves the built dashboard: the HTML shell for every client-side route and the hashed assets.
+ * Serves the built dashboard (its source and build are admin/): the HTML shell for every client-side route and the hashed assets.
  * Neither holds data (the page fetches it from the admin API with the key), so no auth here.
  * The HTML carries a strict Content-Security-Policy: if audited text ever reached the DOM as markup,
  * no inline script or foreign resource could run from it.
@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PluginRoute } from '../core/types.ts';
+import { GatewayError, type PluginRoute } from 'aurora';
 
 export interface DashboardRoutesOptions {
   /** The build output: `index.html` and `assets/` (see admin/build.mjs). Default: `defaultDashboardDir()`. */
@@ -139,8 +139,7 @@ export function assetName(pathname: string): string | undefined {
 }
 
 function notFound(): Response {
-  return new Response(JSON.stringify({ error: { message: 'Not found', type: 'invalid_request_error', param: null, code: 'not_found' } }), {
-    status: 404,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...SECURITY_HEADERS },
-  });
+  const response = new GatewayError('AURORA_ERR_NOT_FOUND', { message: 'No such dashboard asset' }).toResponse();
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.headers.set(name, value);
+  return response;
 }

@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^aurora$/, replacement: `${root}core/index.ts` },
       { find: /^aurora\/testing$/, replacement: `${root}core/testing/index.ts` },
+      { find: /^aurora\/node$/, replacement: `${root}core/node.ts` },
       { find: /^aurora\/plugins\/([\w-]+)$/, replacement: `${root}plugins/$1/index.ts` },
     ],
   },

@@ -8,10 +8,6 @@ export function compileModelPatterns(patterns: readonly string[]): ModelMatcher 
   return (model) => exact.has(model) || globs.some((re) => re.test(model));
 }
 
-export function matchModel(patterns: readonly string[], model: string): boolean {
-  return compileModelPatterns(patterns)(model);
-}
-
-export function globToRegExp(glob: string): RegExp {
+function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }

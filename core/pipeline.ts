@@ -20,7 +20,7 @@ import { withRetries } from './retry.ts';
 import type { Scrubbing } from './secret-scrubber.ts';
 import { SseEventTooLargeError } from './sse.ts';
 import { createLazyEventStream } from './stream.ts';
-import { fetchUpstream, upstreamError, upstreamUrl } from './upstream.ts';
+import { nodeHttpSend, upstreamError, upstreamUrl } from './upstream.ts';
 import type { Endpoint, EventStream, JsonObject, Route, RoutedContext, UpstreamRequest } from './types.ts';
 
 export interface Reply {
@@ -143,7 +143,7 @@ async function runPipeline(services: PipelineServices, ctx: MutableContext, read
     const text = request.body === undefined ? undefined : Buffer.from(serializeBody(request.body)).toString('utf8');
     recorder.upstreamRequest = { url: upstreamUrl(route.provider, request.path), headers: request.headers, body: text };
   }
-  const forward = route.provider.forward ?? fetchUpstream;
+  const forward = route.provider.forward ?? nodeHttpSend;
   const upstream = await untilEnded(ctx, withRetries(route.provider.retry, ctx, () => forward(request, routed)));
   recorder.upstreamStatus = upstream.status;
   recorder.upstreamHeaders = upstream.headers;

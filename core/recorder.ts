@@ -12,6 +12,7 @@ import type { Hooks } from './hooks.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { HookWants } from './plugins.ts';
+import { presentedKeys } from './presented-key.ts';
 import { MAX_MODEL_CHARS } from './request-body.ts';
 import { streamFailure } from './stream-outcome.ts';
 import type { Outcome, RoutedContext, Usage } from './types.ts';
@@ -155,14 +156,4 @@ function readUsage(capture: BodyCapture | undefined, contentType: string | undef
   if (!capture) return null;
   const text = capture.ending();
   return contentType?.includes('text/event-stream') ? usageFromSse(text) : usageFromJsonText(text);
-}
-
-/** The keys a client presented, so an echo of them never reaches the audit trail. */
-function presentedKeys(headers: Headers): string[] {
-  const out: string[] = [];
-  const auth = headers.get('authorization');
-  if (auth) out.push(auth.replace(/^Bearer\s+/i, '').trim());
-  const apiKey = headers.get('x-api-key');
-  if (apiKey) out.push(apiKey.trim());
-  return out;
 }

@@ -8,6 +8,14 @@ import type { RetryPolicy } from './types.ts';
 
 const RETRY_STATUSES = new Set([502, 503, 504]);
 
+/** JSON Schema of a `RetryPolicy` option, for plugins that offer one (`retry: { attempts, baseDelayMs? }`). */
+export const retryPolicySchema = {
+  type: 'object',
+  properties: { attempts: { type: 'integer', minimum: 0, maximum: 10 }, baseDelayMs: { type: 'integer', minimum: 1 } },
+  required: ['attempts'],
+  additionalProperties: false,
+} as const;
+
 /** `client.signal` is read only when a call failed (it is made on demand, see ClientConnection). */
 export async function withRetries(policy: RetryPolicy | undefined, client: { readonly signal: AbortSignal }, call: () => Promise<Response>): Promise<Response> {
   const attempts = policy?.attempts ?? 0;

@@ -18,7 +18,7 @@ export interface Principal {
   admin?: boolean;
 }
 
-/** Where a model's requests go. `forward` overrides the core's sender (`fetchUpstream`, node:http). */
+/** Where a model's requests go. `forward` overrides the core's sender (`nodeHttpSend`, node:http). */
 export interface Provider {
   name: string;
   baseUrl: string;

@@ -1,14 +1,14 @@
 /**
- * The default way a provider is called: node:http(s) on kept-alive sockets, streaming both ways,
- * aborted with the client, and a bound on the wait for response headers. Failures become
- * GatewayErrors a client can act on.
+ * The default way a provider is called — `nodeHttpSend`: node:http(s) on kept-alive sockets,
+ * streaming both ways, aborted with the client, and a bound on the wait for response headers.
+ * Failures become GatewayErrors a client can act on.
  *
  * Not fetch: Node 20's fetch cost ~40% of a translated request's CPU in the bench profile (its
  * web-stream body, header validation and bookkeeping), and its body would be a web stream where
  * the core pipes node streams. The answer is still a web `Response` (its body kept a node stream
  * until a transform asks for a web one; see node-body.ts).
  */
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { GatewayError } from './errors.ts';
 import { nodeBodyResponse } from './node-body.ts';
@@ -16,6 +16,7 @@ import { forEachHeader } from './node-headers.ts';
 import { serializeBody } from './request-body.ts';
 import type { Provider, RoutedContext, UpstreamRequest } from './types.ts';
 
+/** How long a provider may take to send its response headers, unless it sets `headersTimeoutMs`. */
 export const DEFAULT_HEADERS_TIMEOUT_MS = 300_000;
 
 // Kept-alive sockets for every provider without a forward of its own; idle ones do not hold the
@@ -49,6 +50,47 @@ export function outgoingHeaders(request: UpstreamRequest, apiKey: string, body: 
   return headers;
 }
 
+/**
+ * One node:http call's wait for its response headers, shared by every node sender: it settles
+ * once — with the answer, a failure, or a 504 after the provider's `headersTimeoutMs` — and
+ * `abort` releases the call whenever it ends without an answer.
+ */
+export function awaitResponse(provider: Provider, abort: () => void): {
+  promise: Promise<Response>;
+  /** The headers arrived: the answer (a late one, after a failure, is let go). */
+  respond(message: IncomingMessage): void;
+  fail(err: unknown): void;
+  readonly settled: boolean;
+} {
+  let settled = false;
+  let resolve!: (response: Response) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<Response>((res, rej) => ((resolve = res), (reject = rej)));
+  const timeoutMs = provider.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const timer = setTimeout(() => fail(new GatewayError('AURORA_ERR_UPSTREAM_TIMEOUT', { args: [provider.name, timeoutMs] })), timeoutMs);
+  function fail(err: unknown) {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    abort();
+    reject(err);
+  }
+  return {
+    promise,
+    respond(message) {
+      if (settled) return void message.destroy();
+      settled = true;
+      clearTimeout(timer);
+      // Headers arrived; from here the body may take as long as it takes (idle limits are the reader's).
+      resolve(nodeBodyResponse(message));
+    },
+    fail,
+    get settled() {
+      return settled;
+    },
+  };
+}
+
 // How a reused socket that the upstream already closed fails, depending on when the close lands.
 const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
@@ -79,45 +121,33 @@ export function resendOnStaleSocket(send: Send): Send {
   };
 }
 
-/** The core's sender: what a provider without a `forward` is called with. */
-export const fetchUpstream: Send = resendOnStaleSocket(send);
+/** The core's sender: what a provider without a `forward` is called with, and what a `forward` may wrap. */
+export const nodeHttpSend: Send = resendOnStaleSocket(send);
 
 function send(request: UpstreamRequest, ctx: RoutedContext): Promise<Response> {
   const { provider } = ctx.route;
   const body = request.body === undefined ? undefined : serializeBody(request.body);
   const headers = outgoingHeaders(request, requireApiKey(provider), body);
   const url = new URL(upstreamUrl(provider, request.path));
-  const timeoutMs = provider.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
   const signal = ctx.signal;
   if (signal.aborted) return Promise.reject(signal.reason);
   const https = url.protocol === 'https:';
 
-  return new Promise<Response>((resolve, reject) => {
-    let settled = false;
-    const req = (https ? httpsRequest : httpRequest)(url, { method: request.method, headers, agent: https ? agents.https : agents.http });
-    const fail = (err: unknown) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      req.destroy();
-      reject(err);
-    };
-    const timer = setTimeout(() => fail(new GatewayError('AURORA_ERR_UPSTREAM_TIMEOUT', { args: [provider.name, timeoutMs] })), timeoutMs);
-    // Before the answer: fail the call. After: end its body (the reader sees an error and stops).
-    const onAbort = () => (settled ? req.destroy() : fail(signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
-    req.on('error', (err) => fail(signal.aborted ? signal.reason : sendFailure(provider.name, err, req)));
-    req.on('response', (res) => {
-      if (settled) return void res.destroy();
-      settled = true;
-      clearTimeout(timer);
-      // Headers arrived; from here the body may take as long as it takes (idle limits are the reader's).
-      res.once('close', () => signal.removeEventListener('abort', onAbort));
-      resolve(nodeBodyResponse(res));
-    });
-    req.end(body);
+  const req = (https ? httpsRequest : httpRequest)(url, { method: request.method, headers, agent: https ? agents.https : agents.http });
+  const answer = awaitResponse(provider, () => {
+    signal.removeEventListener('abort', onAbort);
+    req.destroy();
   });
+  // Before the answer: fail the call. After: end its body (the reader sees an error and stops).
+  const onAbort = () => (answer.settled ? req.destroy() : answer.fail(signal.reason));
+  signal.addEventListener('abort', onAbort, { once: true });
+  req.on('error', (err) => answer.fail(signal.aborted ? signal.reason : sendFailure(provider.name, err, req)));
+  req.on('response', (res) => {
+    res.once('close', () => signal.removeEventListener('abort', onAbort));
+    answer.respond(res);
+  });
+  req.end(body);
+  return answer.promise;
 }
 
 /** Map a network failure to 502 with the cause's code (ECONNREFUSED, ENOTFOUND…), never its stack. */

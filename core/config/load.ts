@@ -99,9 +99,17 @@ function importError(file: string, temp: string, err: unknown): StartupError {
   return new StartupError('AURORA_ERR_CONFIG_LOAD', `${file}: evaluating the config threw: ${e?.message ?? err}${at ? `\n  ${at.trim()}` : ''}`, { cause: err });
 }
 
+/** The package's public entries other than plugins, and the file of each (without extension). */
+const ENTRIES: Record<string, string> = {
+  aurora: 'core/index',
+  'aurora/node': 'core/node',
+  'aurora/testing': 'core/testing/index',
+};
+const ENTRY_OF_FILE = new Map(Object.entries(ENTRIES).map(([spec, file]) => [file, spec]));
+
 /**
- * `aurora`, `aurora/testing`, `aurora/plugins/<name>` — and relative imports of this repository's
- * own core or plugin entries — resolve to the running core's files and stay external, so the
+ * `aurora`, its other public entries, `aurora/plugins/<name>` — and relative imports of this
+ * repository's own entry files — resolve to the running core's files and stay external, so the
  * config and the gateway share one instance of every module.
  */
 function externalizeCore(): EsbuildPlugin {
@@ -109,10 +117,15 @@ function externalizeCore(): EsbuildPlugin {
   const fromSource = import.meta.url.endsWith('.ts');
   const entry = (sub: string) => (fromSource ? join(root, `${sub}.ts`) : join(root, 'dist', `${sub}.js`));
   const target = (spec: string): string | undefined => {
-    if (spec === 'aurora') return entry('core/index');
-    if (spec === 'aurora/testing') return entry('core/testing');
+    if (ENTRIES[spec]) return entry(ENTRIES[spec]);
     const plugin = /^aurora\/plugins\/([\w-]+)$/.exec(spec);
     return plugin ? entry(`plugins/${plugin[1]}/index`) : undefined;
+  };
+  const specOf = (rel: string): string | undefined => {
+    const file = rel === 'core' ? 'core/index' : rel;
+    if (ENTRY_OF_FILE.has(file)) return ENTRY_OF_FILE.get(file);
+    if (/^plugins\/[\w-]+\/index$/.test(rel)) return `aurora/${rel.replace(/\/index$/, '')}`;
+    return /^plugins\/[\w-]+$/.test(rel) ? `aurora/${rel}` : undefined;
   };
   return {
     name: 'aurora-external-core',
@@ -123,8 +136,7 @@ function externalizeCore(): EsbuildPlugin {
       });
       b.onResolve({ filter: /^\./ }, (args) => {
         const abs = resolve(args.resolveDir, args.path).replace(/\.(ts|js)$/, '');
-        const rel = relative(root, abs).replaceAll('\\', '/');
-        const spec = rel === 'core/index' || rel === 'core' ? 'aurora' : rel === 'core/testing' ? 'aurora/testing' : /^plugins\/[\w-]+\/index$/.test(rel) ? `aurora/${rel.replace(/\/index$/, '')}` : /^plugins\/[\w-]+$/.test(rel) ? `aurora/${rel}` : undefined;
+        const spec = specOf(relative(root, abs).replaceAll('\\', '/'));
         const path = spec ? target(spec) : undefined;
         return path ? { path: pathToFileURL(path).href, external: true } : undefined;
       });

@@ -12,7 +12,7 @@
 import {
   GatewayError,
   definePlugin,
-  fetchUpstream,
+  nodeHttpSend,
   type EventStream,
   type JsonObject,
   type Plugin,
@@ -125,7 +125,7 @@ export default function localProvider(options: LocalProviderOptions = {}): Plugi
         headersTimeoutMs: options.headersTimeoutMs ?? 600_000,
         // Send with the core's sender (streaming, aborted with the client, headers timeout), then turn
         // the server's own error texts into errors a client can act on.
-        forward: async (request, ctx) => mapServerErrors(await fetchUpstream(request, ctx), ctx),
+        forward: async (request, ctx) => mapServerErrors(await nodeHttpSend(request, ctx), ctx),
       };
     },
 

@@ -1,3 +1,5 @@
+import { retryPolicySchema, type RetryPolicy } from 'aurora';
+
 /**
  * Options of the deepseek plugin. Everything has a default, so `deepseek()` alone serves
  * DeepSeek V4 with the key from the environment.
@@ -27,7 +29,7 @@ export interface DeepSeekOptions {
   /** End a stream with response.failed when DeepSeek sends nothing for this long (ms). Default 300000. */
   idleTimeoutMs?: number;
   /** Retry failures before any response byte (unreachable, timeout, 502/503/504). Default: none. */
-  retry?: { attempts: number; baseDelayMs?: number };
+  retry?: RetryPolicy;
 }
 
 /** JSON Schema (draft-07) the core validates `options` against at startup. */
@@ -43,11 +45,6 @@ export const deepseekOptionsSchema = {
     reasoningSecret: { type: 'string', minLength: 1 },
     headersTimeoutMs: { type: 'integer', minimum: 1 },
     idleTimeoutMs: { type: 'integer', minimum: 1 },
-    retry: {
-      type: 'object',
-      properties: { attempts: { type: 'integer', minimum: 0, maximum: 10 }, baseDelayMs: { type: 'integer', minimum: 1 } },
-      required: ['attempts'],
-      additionalProperties: false,
-    },
+    retry: retryPolicySchema,
   },
 } as const;

@@ -7,9 +7,8 @@ import { Agent as HttpAgent, type ClientRequest, type IncomingMessage } from 'no
 import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import { ProxyServer } from 'http-proxy-3';
-import { GatewayError, fetchUpstream, nodeBodyResponse, nodeRequestOf, outgoingHeaders, requireApiKey, resendOnStaleSocket, sendFailure, serializeBody, upstreamUrl, type RoutedContext, type UpstreamRequest } from 'aurora';
-
-export const DEFAULT_HEADERS_TIMEOUT_MS = 300_000;
+import { nodeHttpSend, requireApiKey, upstreamUrl, type RoutedContext, type UpstreamRequest } from 'aurora';
+import { awaitResponse, nodeRequestOf, outgoingHeaders, resendOnStaleSocket, sendFailure, serializeBody } from 'aurora/node';
 
 export interface ProxyForwarder {
   forward(request: UpstreamRequest, ctx: RoutedContext): Promise<Response>;
@@ -49,70 +48,56 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
 
   // Through http-proxy-3 when the request came in over node:http (always, from a listening gateway).
   const proxied = resendOnStaleSocket(send);
-  const forward = (request: UpstreamRequest, ctx: RoutedContext) => (nodeRequestOf(ctx) ? proxied(request, ctx) : fetchUpstream(request, ctx));
+  const forward = (request: UpstreamRequest, ctx: RoutedContext) => (nodeRequestOf(ctx) ? proxied(request, ctx) : nodeHttpSend(request, ctx));
 
   function send(request: UpstreamRequest, ctx: RoutedContext): Promise<Response> {
     const raw = nodeRequestOf(ctx)!;
     const { provider } = ctx.route;
     const target = targetOf(upstreamUrl(provider, request.path));
     const body = request.body === undefined ? undefined : serializeBody(request.body);
-    const timeoutMs = provider.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
     // Exactly the headers the pipeline decided on, not the client's (nor its key).
     const headers = outgoingHeaders(request, requireApiKey(provider), body);
 
-    return new Promise<Response>((resolve, reject) => {
-      let settled = false;
-      let proxyReq: ClientRequest | undefined;
-      const fail = (err: Error) => {
-        setPending(raw.req, undefined);
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        reject(ctx.signal.aborted ? new Error('client closed the connection') : err);
-      };
-      const timer = setTimeout(() => {
-        proxyReq?.destroy();
-        fail(new GatewayError('AURORA_ERR_UPSTREAM_TIMEOUT', { args: [provider.name, timeoutMs] }));
-      }, timeoutMs);
-
-      setPending(raw.req, {
-        onResponse(res) {
-          setPending(raw.req, undefined);
-          if (settled) return void res.destroy();
-          settled = true;
-          clearTimeout(timer);
-          // The body stays a node stream: the core pipes it node to node unless a transform needs a web stream.
-          resolve(nodeBodyResponse(res));
-        },
-        onError: (err) => fail(sendFailure(provider.name, err, proxyReq)),
-      });
-
-      // http-proxy-3 builds the outgoing headers from `req.headers`, synchronously inside web():
-      // it sees ours for that moment. Rewriting them later (its proxyReq event) is skipped when the
-      // client sent `Expect`, which would forward the client's own credentials.
-      const clientHeaders = raw.req.headers;
-      raw.req.headers = headers;
-      try {
-        proxy.web(raw.req, raw.res, {
-          target,
-          ignorePath: true,
-          changeOrigin: true,
-          selfHandleResponse: true,
-          method: request.method,
-          // What web() pipes into the upstream request: our bytes, written in one go.
-          buffer: {
-            pipe(upstream: ClientRequest) {
-              proxyReq = upstream;
-              upstream.end(body);
-              return upstream;
-            },
-          } as unknown as Readable,
-          agent: target.protocol === 'https:' ? agents.https : agents.http,
-        });
-      } finally {
-        raw.req.headers = clientHeaders;
-      }
+    let proxyReq: ClientRequest | undefined;
+    const answer = awaitResponse(provider, () => {
+      setPending(raw.req, undefined);
+      proxyReq?.destroy();
     });
+    setPending(raw.req, {
+      onResponse(res) {
+        setPending(raw.req, undefined);
+        // The body stays a node stream: the core pipes it node to node unless a transform needs a web stream.
+        answer.respond(res);
+      },
+      onError: (err) => answer.fail(ctx.signal.aborted ? new Error('client closed the connection') : sendFailure(provider.name, err, proxyReq)),
+    });
+
+    // http-proxy-3 builds the outgoing headers from `req.headers`, synchronously inside web():
+    // it sees ours for that moment. Rewriting them later (its proxyReq event) is skipped when the
+    // client sent `Expect`, which would forward the client's own credentials.
+    const clientHeaders = raw.req.headers;
+    raw.req.headers = headers;
+    try {
+      proxy.web(raw.req, raw.res, {
+        target,
+        ignorePath: true,
+        changeOrigin: true,
+        selfHandleResponse: true,
+        method: request.method,
+        // What web() pipes into the upstream request: our bytes, written in one go.
+        buffer: {
+          pipe(upstream: ClientRequest) {
+            proxyReq = upstream;
+            upstream.end(body);
+            return upstream;
+          },
+        } as unknown as Readable,
+        agent: target.protocol === 'https:' ? agents.https : agents.http,
+      });
+    } finally {
+      raw.req.headers = clientHeaders;
+    }
+    return answer.promise;
   }
 
   return {

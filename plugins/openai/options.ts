@@ -1,3 +1,5 @@
+import { retryPolicySchema, type RetryPolicy } from 'aurora';
+
 export interface OpenAIOptions {
   /** Shown in logs, audit records and errors; set it when you add several OpenAI-compatible upstreams. Default 'openai'. */
   name?: string;
@@ -14,17 +16,10 @@ export interface OpenAIOptions {
   /** End a stream with response.failed when the upstream sends nothing for this long (ms). Default 300000. */
   idleTimeoutMs?: number;
   /** Retry failures before any response byte (unreachable, timeout, 502/503/504). Default: none. */
-  retry?: { attempts: number; baseDelayMs?: number };
+  retry?: RetryPolicy;
   /** Open connections kept to the upstream for reuse. Default 256. */
   maxSockets?: number;
 }
-
-export const retrySchema = {
-  type: 'object',
-  properties: { attempts: { type: 'integer', minimum: 0, maximum: 10 }, baseDelayMs: { type: 'integer', minimum: 1 } },
-  required: ['attempts'],
-  additionalProperties: false,
-};
 
 export const openaiOptionsSchema = {
   type: 'object',
@@ -37,7 +32,7 @@ export const openaiOptionsSchema = {
     headersTimeoutMs: { type: 'integer', minimum: 1 },
     maxSockets: { type: 'integer', minimum: 1 },
     idleTimeoutMs: { type: 'integer', minimum: 1 },
-    retry: retrySchema,
+    retry: retryPolicySchema,
   },
   additionalProperties: false,
 };

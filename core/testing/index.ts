@@ -8,6 +8,8 @@ import { SseParser, parseSseText } from '../sse.ts';
 import type { Filtered, RoutedContext, SseEvent } from '../types.ts';
 
 export { startMockUpstream, OK_TRIGGER } from './upstream/index.ts';
+/** The request checks the emulated DeepSeek makes (null when a Chat body passes), for unit tests of a translator. */
+export { validateChatRequest as validateDeepSeekChatRequest } from './upstream/deepseek-validate.ts';
 export type { MockReply, MockTurn, MockUpstream, MockUpstreamOptions, RecordedRequest } from './upstream/index.ts';
 
 export interface TestGateway {

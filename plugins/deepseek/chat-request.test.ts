@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../core/errors.ts';
-import type { JsonObject } from '../../core/types.ts';
-import { validateChatRequest } from '../../core/testing/upstream/deepseek-validate.ts';
+import { GatewayError, type JsonObject } from 'aurora';
+import { validateDeepSeekChatRequest } from 'aurora/testing';
 import { toDeepSeekChatRequest } from './chat-request.ts';
 import { mapEffort, toChatRequest } from './request.ts';
 import { createReasoningCarrier } from './state.ts';
@@ -10,7 +9,7 @@ import { createReasoningCarrier } from './state.ts';
 const MODEL = 'deepseek-v4-pro';
 const normalize = (body: JsonObject, model = MODEL) => toDeepSeekChatRequest({ model: 'client-name', ...body }, { model });
 /** What DeepSeek (as emulated) says about a request: null when it would accept it. */
-const deepseekVerdict = (chat: JsonObject) => validateChatRequest(chat, ['low', 'high', 'max']);
+const deepseekVerdict = (chat: JsonObject) => validateDeepSeekChatRequest(chat, ['low', 'high', 'max']);
 
 const WEATHER = { type: 'function', function: { name: 'get_weather', description: 'weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
 const call = (id: string, city = 'Paris') => ({ id, type: 'function', function: { name: 'get_weather', arguments: `{"city":"${city}"}` } });

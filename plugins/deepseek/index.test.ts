@@ -1,8 +1,8 @@
 import { callTransform } from 'aurora/testing';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseSseText } from '../../core/sse.ts';
-import type { EventStream, GatewayServices, JsonObject, Plugin, RequestContext, Route, RoutedContext, SseEvent, UpstreamRequest } from '../../core/types.ts';
+import { parseSseText } from 'aurora';
+import type { EventStream, GatewayServices, JsonObject, Plugin, RequestContext, Route, RoutedContext, SseEvent, UpstreamRequest } from 'aurora';
 import deepseek from './index.ts';
 
 const CODEX = new URL('../../test/fixtures/codex/', import.meta.url);

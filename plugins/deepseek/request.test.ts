@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../core/errors.ts';
-import type { JsonObject } from '../../core/types.ts';
+import { GatewayError, type JsonObject } from 'aurora';
 import { toChatRequest } from './request.ts';
 import { createReasoningCarrier } from './state.ts';
 import { buildToolIndex, qualifyName } from './tools.ts';

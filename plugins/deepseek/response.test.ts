@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../core/types.ts';
+import type { JsonObject } from 'aurora';
 import { toChatRequest } from './request.ts';
 import { mapUsage, toResponsesResponse } from './response.ts';
 import { createReasoningCarrier } from './state.ts';

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseSseText } from '../../core/sse.ts';
-import type { JsonObject, SseEvent } from '../../core/types.ts';
+import { parseSseText, type JsonObject, type SseEvent } from 'aurora';
 import { createReasoningCarrier } from './state.ts';
 import { createResponsesStreamTranslator } from './stream.ts';
 

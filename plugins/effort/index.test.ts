@@ -1,9 +1,8 @@
-import type { JsonObject, Plugin } from 'aurora';
+import { createGateway, type JsonObject, type Plugin } from 'aurora';
 import { createTestGateway, startMockUpstream, type MockUpstream, type TestGateway } from 'aurora/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createValidator } from '../../core/config/validate.ts';
-import auth from '../auth/index.ts';
-import openai from '../openai/index.ts';
+import auth from 'aurora/plugins/auth';
+import openai from 'aurora/plugins/openai';
 import effort from './index.ts';
 
 const KEY = 'test-master-key';
@@ -150,12 +149,12 @@ describe('effort: ordering and audit', () => {
 });
 
 describe('effort: options', () => {
-  it('fails config validation on a table whose values are not strings', () => {
-    const validate = createValidator();
-    expect(() => validate({ plugins: [effort({ x: { low: 5 } as any })] }, 'aurora.config.ts')).toThrow(/plugins\[0\] effort: x\.low must be a string/);
-    expect(() => validate({ plugins: [effort({ x: 'high' as any })] }, 'aurora.config.ts')).toThrow(/plugins\[0\] effort: x must be an object/);
-    expect(() => validate({ plugins: [effort({ x: {} })] }, 'aurora.config.ts')).toThrow(/plugins\[0\] effort: x must NOT have fewer than 1 properties/);
-    expect(() => validate({ plugins: [effort(DEEPSEEK)] }, 'aurora.config.ts')).not.toThrow();
-    expect(() => validate({ plugins: [effort()] }, 'aurora.config.ts')).not.toThrow();
+  it('a gateway refuses to start with a table whose values are not strings', async () => {
+    const start = (plugin: Plugin) => createGateway({ log: { level: 'silent' }, plugins: [plugin] }).then((gw) => gw.close());
+    await expect(start(effort({ x: { low: 5 } as any }))).rejects.toThrow(/plugins\[0\] effort: x\.low must be a string/);
+    await expect(start(effort({ x: 'high' as any }))).rejects.toThrow(/plugins\[0\] effort: x must be an object/);
+    await expect(start(effort({ x: {} }))).rejects.toThrow(/plugins\[0\] effort: x must NOT have fewer than 1 properties/);
+    await expect(start(effort(DEEPSEEK))).resolves.toBeUndefined();
+    await expect(start(effort())).resolves.toBeUndefined();
   });
 });

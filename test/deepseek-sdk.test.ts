@@ -3,24 +3,15 @@
  * and accumulates the final response, so a missing or misplaced event fails here.
  */
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestGateway, startMockUpstream, type MockUpstream, type TestGateway } from 'aurora/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import auth from 'aurora/plugins/auth';
 import deepseek from 'aurora/plugins/deepseek';
-import { MASTER_KEY, UPSTREAM_KEY } from './helpers.ts';
+import { MASTER_KEY, UPSTREAM_KEY, emulatedGateway } from './helpers.ts';
 
-let mock: MockUpstream;
-let gw: TestGateway;
+const suite = emulatedGateway((mock) => [auth({ masterKey: MASTER_KEY }), deepseek({ apiKey: UPSTREAM_KEY, baseUrl: mock.url })]);
 let client: OpenAI;
-
-beforeAll(async () => {
-  mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
-  gw = await createTestGateway({ plugins: [auth({ masterKey: MASTER_KEY }), deepseek({ apiKey: UPSTREAM_KEY, baseUrl: mock.url })] });
-  client = new OpenAI({ apiKey: MASTER_KEY, baseURL: gw.baseUrl, maxRetries: 0 });
-});
-afterAll(async () => {
-  await gw.close();
-  await mock.close();
+beforeAll(() => {
+  client = new OpenAI({ apiKey: MASTER_KEY, baseURL: suite.gw.baseUrl, maxRetries: 0 });
 });
 
 const tools = [
@@ -30,7 +21,7 @@ const tools = [
 
 describe('openai SDK on a translated DeepSeek stream', () => {
   it('responses.stream() accumulates reasoning, text, tool calls and usage', async () => {
-    mock.enqueue({
+    suite.mock.enqueue({
       reasoning: 'Let me check both directories.',
       content: 'Looking now.',
       toolCalls: [{ id: 'call_a', name: 'exec_command', arguments: '{"cmd":"ls a"}' }, { id: 'call_b', name: 'exec_command', arguments: '{"cmd":"ls b"}' }],
@@ -62,27 +53,27 @@ describe('openai SDK on a translated DeepSeek stream', () => {
 
   it('a custom tool (apply_patch) comes back as custom_tool_call with the raw input', async () => {
     const patch = '*** Begin Patch\n*** Add File: x.txt\n+x\n*** End Patch\n';
-    mock.enqueue({ reasoning: 'Patch it.', toolCalls: [{ id: 'call_p', name: 'apply_patch', arguments: JSON.stringify({ input: patch }) }] });
+    suite.mock.enqueue({ reasoning: 'Patch it.', toolCalls: [{ id: 'call_p', name: 'apply_patch', arguments: JSON.stringify({ input: patch }) }] });
     const final = await client.responses.stream({ model: 'deepseek-v4-pro', input: 'add x.txt', tools }).finalResponse();
     const call = final.output.find((i) => i.type === 'custom_tool_call') as { name: string; input: string; call_id: string };
     expect(call).toMatchObject({ name: 'apply_patch', input: patch, call_id: 'call_p' });
     // Offered to DeepSeek as a function with one string argument.
-    const sent = mock.requests.at(-1)!.body;
+    const sent = suite.mock.requests.at(-1)!.body;
     expect(sent.tools.find((t: { function: { name: string } }) => t.function.name === 'apply_patch').function.parameters.required).toEqual(['input']);
   });
 
   it('responses.create (non-stream) gives the same final shape', async () => {
-    mock.enqueue({ reasoning: 'Short.', content: 'Plain answer.', usage: { prompt_tokens: 50, prompt_cache_hit_tokens: 10, completion_tokens: 5, reasoning_tokens: 2 } });
+    suite.mock.enqueue({ reasoning: 'Short.', content: 'Plain answer.', usage: { prompt_tokens: 50, prompt_cache_hit_tokens: 10, completion_tokens: 5, reasoning_tokens: 2 } });
     const response = await client.responses.create({ model: 'deepseek-v4-pro', input: 'hi' });
     expect(response.output_text).toBe('Plain answer.');
     expect(response.usage).toMatchObject({ input_tokens: 50, input_tokens_details: { cached_tokens: 10 }, output_tokens_details: { reasoning_tokens: 2 } });
   });
 
   it('a length cut ends as incomplete with max_output_tokens', async () => {
-    mock.enqueue({ reasoning: '', content: 'cut he', finishReason: 'length' });
+    suite.mock.enqueue({ reasoning: '', content: 'cut he', finishReason: 'length' });
     const response = await client.responses.create({ model: 'deepseek-v4-pro', input: 'long', max_output_tokens: 3 });
     expect(response.status).toBe('incomplete');
     expect(response.incomplete_details).toEqual({ reason: 'max_output_tokens' });
-    expect(mock.requests.at(-1)!.body.max_tokens).toBe(3);
+    expect(suite.mock.requests.at(-1)!.body.max_tokens).toBe(3);
   });
 });

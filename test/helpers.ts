@@ -6,6 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
+import type { Plugin, ServerOptions } from 'aurora';
+import { createTestGateway, startMockUpstream, type MockUpstream, type MockUpstreamOptions, type TestGateway } from 'aurora/testing';
+import auth from 'aurora/plugins/auth';
+import openai, { type OpenAIOptions } from 'aurora/plugins/openai';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const FIXTURES = fileURLToPath(new URL('./fixtures/codex/', import.meta.url));
@@ -19,6 +24,35 @@ export function post(url: string, body: unknown, init: { key?: string | null; he
 }
 
 export const SEED = { model: 'gpt-4.1-mini', input: 'Reply with exactly ok', max_output_tokens: 16 };
+
+/** Auth with the test master key, then the OpenAI passthrough to `upstream` (the emulator, by default). */
+export function passthrough(upstream: { url: string }, options: OpenAIOptions = {}): Plugin[] {
+  return [auth({ masterKey: MASTER_KEY }), openai({ baseUrl: `${upstream.url}/v1`, apiKey: UPSTREAM_KEY, ...options })];
+}
+
+export interface EmulatedGateway {
+  /** The emulated upstream (its key is UPSTREAM_KEY). */
+  readonly mock: MockUpstream;
+  /** The gateway in front of it, on an ephemeral loopback port. */
+  readonly gw: TestGateway;
+}
+
+/**
+ * A suite's gateway with `plugins(mock)` in front of its own emulated upstream: both start before
+ * the suite's tests and close after them. Read `mock` and `gw` inside tests (they exist from then).
+ */
+export function emulatedGateway(plugins: (mock: MockUpstream) => Plugin[], options: { upstream?: MockUpstreamOptions; server?: ServerOptions } = {}): EmulatedGateway {
+  const suite = {} as { mock: MockUpstream; gw: TestGateway };
+  beforeAll(async () => {
+    suite.mock = await startMockUpstream({ apiKey: UPSTREAM_KEY, ...options.upstream });
+    suite.gw = await createTestGateway({ server: options.server, plugins: plugins(suite.mock) });
+  });
+  afterAll(async () => {
+    await suite.gw?.close();
+    await suite.mock?.close();
+  });
+  return suite;
+}
 
 /** A raw upstream for byte-exact tests: answers every request with `handler`. */
 export async function startRawUpstream(handler: Parameters<typeof createServer>[1]): Promise<{ url: string; server: Server; close(): Promise<void> }> {

@@ -1,23 +1,14 @@
 /** Running the gateway: request logs, /metrics, /ready, --watch hot reload and --workers. */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestGateway, iterateSseEvents, readSseEvents, startMockUpstream, type MockUpstream, type TestGateway } from 'aurora/testing';
+import { describe, expect, it } from 'vitest';
+import { createTestGateway, iterateSseEvents, readSseEvents, startMockUpstream } from 'aurora/testing';
 import auth from 'aurora/plugins/auth';
 import deepseek from 'aurora/plugins/deepseek';
 import openai from 'aurora/plugins/openai';
-import { MASTER_KEY, SEED, UPSTREAM_KEY, post, startCore, tempDir, writeConfig } from './helpers.ts';
+import { MASTER_KEY, SEED, UPSTREAM_KEY, emulatedGateway, passthrough, post, startCore, tempDir, writeConfig } from './helpers.ts';
 
-let mock: MockUpstream;
-let gw: TestGateway;
-beforeAll(async () => {
-  mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
-  gw = await createTestGateway({ plugins: [auth({ masterKey: MASTER_KEY }), openai({ baseUrl: `${mock.url}/v1`, apiKey: UPSTREAM_KEY })] });
-});
-afterAll(async () => {
-  await gw.close();
-  await mock.close();
-});
+const suite = emulatedGateway((mock) => passthrough(mock));
 
 async function until(check: () => boolean, what: string, ms = 10_000) {
   const end = Date.now() + ms;
@@ -29,14 +20,14 @@ async function until(check: () => boolean, what: string, ms = 10_000) {
 
 describe('logs', () => {
   it('one structured line per request, with id, route, status and duration, and no secrets or bodies', async () => {
-    const res = await post(`${gw.baseUrl}/responses`, { ...SEED, input: 'Reply with exactly ok — private prompt text' });
+    const res = await post(`${suite.gw.baseUrl}/responses`, { ...SEED, input: 'Reply with exactly ok — private prompt text' });
     const id = res.headers.get('x-request-id');
     await res.text();
-    await until(() => gw.logs.some((l) => l.requestId === id && l.msg === 'request'), 'the request log line');
-    const line = gw.logs.find((l) => l.requestId === id && l.msg === 'request')!;
+    await until(() => suite.gw.logs.some((l) => l.requestId === id && l.msg === 'request'), 'the request log line');
+    const line = suite.gw.logs.find((l) => l.requestId === id && l.msg === 'request')!;
     expect(line).toMatchObject({ level: 'info', method: 'POST', path: '/v1/responses', status: 200, outcome: 'ok', model: 'gpt-4.1-mini', provider: 'openai', principal: 'master' });
     expect(typeof line.ms).toBe('number');
-    const all = JSON.stringify(gw.logs);
+    const all = JSON.stringify(suite.gw.logs);
     expect(all).not.toContain('private prompt text');
     expect(all).not.toContain(MASTER_KEY);
     expect(all).not.toContain(UPSTREAM_KEY);
@@ -45,10 +36,10 @@ describe('logs', () => {
 
 describe('/metrics and /ready', () => {
   it('counts requests, tokens, latency and open streams in Prometheus format', async () => {
-    await (await post(`${gw.baseUrl}/responses`, SEED)).text();
-    await readSseEvents(await post(`${gw.baseUrl}/responses`, { ...SEED, stream: true }));
-    await (await post(`${gw.baseUrl}/responses`, SEED, { key: 'wrong-key-000' })).text();
-    const res = await fetch(`${gw.url}/metrics`);
+    await (await post(`${suite.gw.baseUrl}/responses`, SEED)).text();
+    await readSseEvents(await post(`${suite.gw.baseUrl}/responses`, { ...SEED, stream: true }));
+    await (await post(`${suite.gw.baseUrl}/responses`, SEED, { key: 'wrong-key-000' })).text();
+    const res = await fetch(`${suite.gw.url}/metrics`);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
     expect(text).toMatch(/aurora_requests_total\{endpoint="responses",provider="openai",model="gpt-4\.1-mini",status="200",outcome="ok"\} \d+/);
@@ -62,26 +53,26 @@ describe('/metrics and /ready', () => {
 
   it('a Chat stream whose client did not ask for usage is still counted, and the client gets no chunk it did not ask for', async () => {
     const chat = { model: 'gpt-chat-usage-probe', messages: [{ role: 'user', content: 'Reply with exactly ok' }], stream: true };
-    const events = await readSseEvents(await post(`${gw.baseUrl}/chat/completions`, chat));
+    const events = await readSseEvents(await post(`${suite.gw.baseUrl}/chat/completions`, chat));
     expect(events.at(-1)!.data).toBe('[DONE]');
     expect(events.filter((e) => e.json && Array.isArray(e.json.choices) && e.json.choices.length === 0)).toEqual([]);
-    expect(mock.requests.at(-1)!.body.stream_options).toEqual({ include_usage: true });
-    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(suite.mock.requests.at(-1)!.body.stream_options).toEqual({ include_usage: true });
+    const text = await (await fetch(`${suite.gw.url}/metrics`)).text();
     expect(text).toMatch(/aurora_tokens_total\{provider="openai",model="gpt-chat-usage-probe",kind="output"\} [1-9]/);
   });
 
   it('open streams are counted while they run', async () => {
-    mock.enqueue({ fault: 'never-end', events: 2 });
+    suite.mock.enqueue({ fault: 'never-end', events: 2 });
     const controller = new AbortController();
-    const events = iterateSseEvents(await post(`${gw.baseUrl}/responses`, { ...SEED, stream: true }, { signal: controller.signal }));
+    const events = iterateSseEvents(await post(`${suite.gw.baseUrl}/responses`, { ...SEED, stream: true }, { signal: controller.signal }));
     await events.next();
-    expect(await (await fetch(`${gw.url}/metrics`)).text()).toContain('aurora_open_streams 1');
+    expect(await (await fetch(`${suite.gw.url}/metrics`)).text()).toContain('aurora_open_streams 1');
     controller.abort();
     await until(() => true, 'noop');
   });
 
   it('/ready answers 200 while serving', async () => {
-    const res = await fetch(`${gw.url}/ready`);
+    const res = await fetch(`${suite.gw.url}/ready`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ready: true });
   });
@@ -89,15 +80,15 @@ describe('/metrics and /ready', () => {
 
 describe('/metrics stays bounded whatever clients send', () => {
   it('a 1 MB model name is refused and never becomes a label', async () => {
-    const before = (await (await fetch(`${gw.url}/metrics`)).text()).length;
-    for (let i = 0; i < 5; i++) await (await post(`${gw.baseUrl}/responses`, { ...SEED, model: `${i}${'m'.repeat(1024 * 1024)}` })).text();
-    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    const before = (await (await fetch(`${suite.gw.url}/metrics`)).text()).length;
+    for (let i = 0; i < 5; i++) await (await post(`${suite.gw.baseUrl}/responses`, { ...SEED, model: `${i}${'m'.repeat(1024 * 1024)}` })).text();
+    const text = await (await fetch(`${suite.gw.url}/metrics`)).text();
     expect(text).not.toContain('m'.repeat(300));
     expect(text.length - before).toBeLessThan(4096);
   });
 
   it('models nobody serves fold into one label; served models are capped at 100 label values', async () => {
-    const narrow = await createTestGateway({ plugins: [auth({ masterKey: MASTER_KEY }), openai({ baseUrl: `${mock.url}/v1`, apiKey: UPSTREAM_KEY, models: ['gpt-*'] })] });
+    const narrow = await createTestGateway({ plugins: [auth({ masterKey: MASTER_KEY }), openai({ baseUrl: `${suite.mock.url}/v1`, apiKey: UPSTREAM_KEY, models: ['gpt-*'] })] });
     try {
       for (let i = 0; i < 150; i++) await (await post(`${narrow.baseUrl}/responses`, { ...SEED, model: `unknown-${i}` })).text();
       for (let i = 0; i < 150; i++) await (await post(`${narrow.baseUrl}/responses`, { ...SEED, model: `gpt-probe-${i}` })).text();
@@ -115,9 +106,9 @@ describe('/metrics stays bounded whatever clients send', () => {
 
 describe('failed streams count as failures', () => {
   it('a translated DeepSeek stream that fails mid-way: outcome error in the log and the upstream error counter', async () => {
-    const ds = await createTestGateway({ plugins: [auth({ masterKey: MASTER_KEY }), deepseek({ apiKey: UPSTREAM_KEY, baseUrl: mock.url })] });
+    const ds = await createTestGateway({ plugins: [auth({ masterKey: MASTER_KEY }), deepseek({ apiKey: UPSTREAM_KEY, baseUrl: suite.mock.url })] });
     try {
-      mock.enqueue({ fault: 'reset-after', events: 3, turn: { reasoning: 'a b c d e', content: 'partial answer' } });
+      suite.mock.enqueue({ fault: 'reset-after', events: 3, turn: { reasoning: 'a b c d e', content: 'partial answer' } });
       const res = await post(`${ds.baseUrl}/responses`, { model: 'deepseek-v4-pro', input: 'hi', stream: true });
       const id = res.headers.get('x-request-id');
       expect((await readSseEvents(res)).at(-1)!.event).toBe('response.failed');
@@ -177,7 +168,7 @@ describe('node core --workers', () => {
     const file = await writeConfig(dir, `import { defineConfig } from 'aurora';
 import auth from 'aurora/plugins/auth';
 import openai from 'aurora/plugins/openai';
-export default defineConfig({ server: { port: 0 }, plugins: [auth(), openai({ baseUrl: '${mock.url}/v1', apiKey: '${UPSTREAM_KEY}' })] });
+export default defineConfig({ server: { port: 0 }, plugins: [auth(), openai({ baseUrl: '${suite.mock.url}/v1', apiKey: '${UPSTREAM_KEY}' })] });
 `);
     const core = await startCore(['--config', file, '--workers', '2'], { AURORA_MASTER_KEY: MASTER_KEY });
     try {

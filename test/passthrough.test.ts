@@ -6,35 +6,25 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestGateway, iterateSseEvents, readSseEvents, startMockUpstream, type MockUpstream, type TestGateway } from 'aurora/testing';
+import { describe, expect, it } from 'vitest';
+import { createTestGateway, iterateSseEvents, readSseEvents } from 'aurora/testing';
 import auth from 'aurora/plugins/auth';
 import openai from 'aurora/plugins/openai';
 import type { Plugin } from 'aurora';
-import { FIXTURES, MASTER_KEY, SEED, UPSTREAM_KEY, closedPort, post, startRawUpstream, startStaleSocketUpstream } from './helpers.ts';
+import { FIXTURES, MASTER_KEY, SEED, UPSTREAM_KEY, closedPort, emulatedGateway, passthrough, post, startRawUpstream, startStaleSocketUpstream } from './helpers.ts';
 
-let mock: MockUpstream;
-let gw: TestGateway;
-
-beforeAll(async () => {
-  mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
-  gw = await createTestGateway({ plugins: [auth({ masterKey: MASTER_KEY }), openai({ baseUrl: `${mock.url}/v1`, apiKey: UPSTREAM_KEY })] });
-});
-afterAll(async () => {
-  await gw.close();
-  await mock.close();
-});
+const suite = emulatedGateway((mock) => passthrough(mock));
 
 describe('the seed request', () => {
   it('returns the upstream Responses JSON containing ok', async () => {
-    const res = await post(`${gw.baseUrl}/responses`, SEED);
+    const res = await post(`${suite.gw.baseUrl}/responses`, SEED);
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
     const body = await res.json();
     expect(body.object).toBe('response');
     expect(body.output[0].content[0].text).toBe('ok');
     // The upstream saw the provider key, never the client's master key.
-    const seen = mock.requests.at(-1)!;
+    const seen = suite.mock.requests.at(-1)!;
     expect(seen.path).toBe('/v1/responses');
     expect(seen.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
     expect(JSON.stringify(seen.headers)).not.toContain(MASTER_KEY);
@@ -42,7 +32,7 @@ describe('the seed request', () => {
   });
 
   it('streams the upstream SSE event for event', async () => {
-    const res = await post(`${gw.baseUrl}/responses`, { ...SEED, stream: true });
+    const res = await post(`${suite.gw.baseUrl}/responses`, { ...SEED, stream: true });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     expect(res.headers.get('x-accel-buffering')).toBe('no');
@@ -56,16 +46,16 @@ describe('the seed request', () => {
   });
 
   it('answers in process through gateway.request() the same way', async () => {
-    const res = await gw.gateway.request('/v1/responses', { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(SEED) });
+    const res = await suite.gw.gateway.request('/v1/responses', { method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(SEED) });
     expect(res.status).toBe(200);
     expect((await res.json()).output[0].content[0].text).toBe('ok');
   });
 
   it('serves /v1/models from the upstream and /health locally', async () => {
-    const models = await fetch(`${gw.baseUrl}/models`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
+    const models = await fetch(`${suite.gw.baseUrl}/models`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
     expect(models.status).toBe(200);
     expect((await models.json()).data.map((m: { id: string }) => m.id)).toContain('gpt-4.1-mini');
-    const health = await fetch(`${gw.url}/health`);
+    const health = await fetch(`${suite.gw.url}/health`);
     expect(await health.json()).toEqual({ status: 'ok' });
   });
 });
@@ -93,9 +83,9 @@ describe('byte-for-byte streaming', () => {
 
   it('flushes each event as it arrives (the upstream is still open)', async () => {
     // The upstream sends 4 events and then holds the connection: a buffering gateway would deliver nothing.
-    mock.enqueue({ fault: 'never-end', events: 4, turn: { content: 'hello there' } });
+    suite.mock.enqueue({ fault: 'never-end', events: 4, turn: { content: 'hello there' } });
     const controller = new AbortController();
-    const res = await post(`${gw.baseUrl}/responses`, { ...SEED, stream: true }, { signal: controller.signal });
+    const res = await post(`${suite.gw.baseUrl}/responses`, { ...SEED, stream: true }, { signal: controller.signal });
     const seen: string[] = [];
     for await (const event of iterateSseEvents(res)) {
       seen.push(event.event!);
@@ -113,7 +103,7 @@ describe('what the upstream receives', () => {
     for (const extra of [{}, { expect: '100-continue' }]) {
       const status = await new Promise<number>((resolve, reject) => {
         const body = JSON.stringify(SEED);
-        const req = request(`${gw.baseUrl}/responses`, {
+        const req = request(`${suite.gw.baseUrl}/responses`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${MASTER_KEY}`, 'x-api-key': MASTER_KEY, cookie: 'session=s3cret', 'x-codex-turn': '7', ...extra },
         }, (res) => {
@@ -125,7 +115,7 @@ describe('what the upstream receives', () => {
         else req.end(body);
       });
       expect(status).toBe(200);
-      const seen = mock.requests.at(-1)!.headers;
+      const seen = suite.mock.requests.at(-1)!.headers;
       expect(seen.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
       expect(seen['x-api-key']).toBeUndefined();
       expect(seen.cookie).toBeUndefined();
@@ -137,7 +127,7 @@ describe('what the upstream receives', () => {
 });
 
 describe('the official openai SDK', () => {
-  const client = () => new OpenAI({ apiKey: MASTER_KEY, baseURL: gw.baseUrl, maxRetries: 0 });
+  const client = () => new OpenAI({ apiKey: MASTER_KEY, baseURL: suite.gw.baseUrl, maxRetries: 0 });
 
   it('responses.create', async () => {
     const response = await client().responses.create({ model: 'gpt-4.1-mini', input: 'Reply with exactly ok' });
@@ -167,23 +157,23 @@ describe('the official openai SDK', () => {
   });
 
   it('surfaces a 401 as the SDK error with the OpenAI shape', async () => {
-    const bad = new OpenAI({ apiKey: 'wrong-key-123456', baseURL: gw.baseUrl, maxRetries: 0 });
+    const bad = new OpenAI({ apiKey: 'wrong-key-123456', baseURL: suite.gw.baseUrl, maxRetries: 0 });
     await expect(bad.responses.create({ model: 'gpt-4.1-mini', input: 'hi' })).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
   });
 });
 
 describe('upstream failures', () => {
   it('passes 429 back with status, body and Retry-After', async () => {
-    mock.enqueue({ http: { status: 429, headers: { 'retry-after': '7' }, body: { error: { message: 'slow down', type: 'rate_limit_exceeded', param: null, code: 'rate_limit_exceeded' } } } });
-    const res = await post(`${gw.baseUrl}/responses`, SEED);
+    suite.mock.enqueue({ http: { status: 429, headers: { 'retry-after': '7' }, body: { error: { message: 'slow down', type: 'rate_limit_exceeded', param: null, code: 'rate_limit_exceeded' } } } });
+    const res = await post(`${suite.gw.baseUrl}/responses`, SEED);
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('7');
     expect(await res.json()).toEqual({ error: { message: 'slow down', type: 'rate_limit_exceeded', param: null, code: 'rate_limit_exceeded' } });
   });
 
   it('wraps a non-JSON 5xx in the OpenAI shape, keeping the status', async () => {
-    mock.enqueue({ http: { status: 503, body: 'upstream overloaded' } });
-    const res = await post(`${gw.baseUrl}/responses`, SEED);
+    suite.mock.enqueue({ http: { status: 503, body: 'upstream overloaded' } });
+    const res = await post(`${suite.gw.baseUrl}/responses`, SEED);
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ error: { message: 'upstream overloaded', type: 'upstream_error', param: null, code: 'upstream_503' } });
   });
@@ -203,10 +193,10 @@ describe('upstream failures', () => {
   });
 
   it('answers 504 when the upstream sends no headers in time', async () => {
-    const slow = await createTestGateway({ plugins: [auth({ masterKey: MASTER_KEY }), openai({ baseUrl: `${mock.url}/v1`, apiKey: UPSTREAM_KEY, headersTimeoutMs: 200 })] });
+    const slow = await createTestGateway({ plugins: [auth({ masterKey: MASTER_KEY }), openai({ baseUrl: `${suite.mock.url}/v1`, apiKey: UPSTREAM_KEY, headersTimeoutMs: 200 })] });
     try {
-      mock.enqueue({ fault: 'hang-before-headers' });
-      const aborted = mock.nextClientAbort();
+      suite.mock.enqueue({ fault: 'hang-before-headers' });
+      const aborted = suite.mock.nextClientAbort();
       const res = await post(`${slow.baseUrl}/responses`, SEED);
       expect(res.status).toBe(504);
       expect((await res.json()).error).toMatchObject({ code: 'upstream_timeout', type: 'upstream_error' });
@@ -217,8 +207,8 @@ describe('upstream failures', () => {
   });
 
   it('ends a stream that breaks mid-way with response.failed, never a silent cut', async () => {
-    mock.enqueue({ fault: 'reset-after', events: 3, turn: { content: 'partial answer' } });
-    const res = await post(`${gw.baseUrl}/responses`, { ...SEED, stream: true });
+    suite.mock.enqueue({ fault: 'reset-after', events: 3, turn: { content: 'partial answer' } });
+    const res = await post(`${suite.gw.baseUrl}/responses`, { ...SEED, stream: true });
     const events = await readSseEvents(res);
     expect(events.slice(0, 3).map((e) => e.event)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added']);
     const last = events.at(-1)!;
@@ -243,10 +233,10 @@ describe('upstream failures', () => {
   });
 
   it('aborts the upstream request when the client goes away', async () => {
-    mock.enqueue({ fault: 'never-end', events: 2 });
-    const aborted = mock.nextClientAbort();
+    suite.mock.enqueue({ fault: 'never-end', events: 2 });
+    const aborted = suite.mock.nextClientAbort();
     const controller = new AbortController();
-    const res = await post(`${gw.baseUrl}/responses`, { ...SEED, stream: true }, { signal: controller.signal });
+    const res = await post(`${suite.gw.baseUrl}/responses`, { ...SEED, stream: true }, { signal: controller.signal });
     const events = iterateSseEvents(res);
     await events.next();
     const closedAt = performance.now();

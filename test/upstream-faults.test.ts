@@ -1,45 +1,33 @@
 /** Upstream faults, each against the emulated upstream: what the client sees, and that the gateway keeps serving. */
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestGateway, readSseEvents, startMockUpstream, type MockUpstream, type TestGateway } from 'aurora/testing';
+import { describe, expect, it } from 'vitest';
+import { readSseEvents } from 'aurora/testing';
 import auth from 'aurora/plugins/auth';
 import deepseek from 'aurora/plugins/deepseek';
 import openai from 'aurora/plugins/openai';
-import { MASTER_KEY, SEED, UPSTREAM_KEY, post } from './helpers.ts';
+import { MASTER_KEY, SEED, UPSTREAM_KEY, emulatedGateway, post } from './helpers.ts';
 
-let mock: MockUpstream;
-let gw: TestGateway;
-
-beforeAll(async () => {
-  mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
-  gw = await createTestGateway({
-    plugins: [
-      auth({ masterKey: MASTER_KEY }),
-      deepseek({ apiKey: UPSTREAM_KEY, baseUrl: mock.url, idleTimeoutMs: 300 }),
-      openai({ baseUrl: `${mock.url}/v1`, apiKey: UPSTREAM_KEY, idleTimeoutMs: 300, retry: { attempts: 2, baseDelayMs: 10 } }),
-    ],
-  });
-});
-afterAll(async () => {
-  await gw.close();
-  await mock.close();
-});
+const suite = emulatedGateway((mock) => [
+  auth({ masterKey: MASTER_KEY }),
+  deepseek({ apiKey: UPSTREAM_KEY, baseUrl: mock.url, idleTimeoutMs: 300 }),
+  openai({ baseUrl: `${mock.url}/v1`, apiKey: UPSTREAM_KEY, idleTimeoutMs: 300, retry: { attempts: 2, baseDelayMs: 10 } }),
+]);
 
 const DS = { model: 'deepseek-v4-pro', input: 'Reply with exactly ok', stream: true };
 
 describe('a stream that never ends', () => {
   it('passthrough: ends with response.failed upstream_idle_timeout and closes the upstream', async () => {
-    mock.enqueue({ fault: 'never-end', events: 3 });
-    const closed = mock.nextClientAbort();
-    const events = await readSseEvents(await post(`${gw.baseUrl}/responses`, { ...SEED, stream: true }));
+    suite.mock.enqueue({ fault: 'never-end', events: 3 });
+    const closed = suite.mock.nextClientAbort();
+    const events = await readSseEvents(await post(`${suite.gw.baseUrl}/responses`, { ...SEED, stream: true }));
     expect(events.at(-1)!.event).toBe('response.failed');
     expect(events.at(-1)!.json.response.error.message).toContain('sent nothing for 300 ms');
     await closed;
   });
 
   it('translated: the DeepSeek stream ends with response.failed', async () => {
-    mock.enqueue({ fault: 'never-end', events: 3, turn: { reasoning: 'thinking', content: 'never finished' } });
-    const events = await readSseEvents(await post(`${gw.baseUrl}/responses`, DS));
+    suite.mock.enqueue({ fault: 'never-end', events: 3, turn: { reasoning: 'thinking', content: 'never finished' } });
+    const events = await readSseEvents(await post(`${suite.gw.baseUrl}/responses`, DS));
     expect(events[0]!.event).toBe('response.created');
     expect(events.at(-1)!.event).toBe('response.failed');
     // Every item opened was closed before the terminal event.
@@ -50,22 +38,22 @@ describe('a stream that never ends', () => {
 
 describe('broken streams', () => {
   it('a DeepSeek reset mid-stream becomes response.failed, then the connection closes', async () => {
-    mock.enqueue({ fault: 'reset-after', events: 4, turn: { reasoning: 'a b c d', content: 'partial' } });
-    const events = await readSseEvents(await post(`${gw.baseUrl}/responses`, DS));
+    suite.mock.enqueue({ fault: 'reset-after', events: 4, turn: { reasoning: 'a b c d', content: 'partial' } });
+    const events = await readSseEvents(await post(`${suite.gw.baseUrl}/responses`, DS));
     expect(events.at(-1)!.event).toBe('response.failed');
     expect(events.filter((e) => e.event === 'response.failed')).toHaveLength(1);
   });
 
   it('malformed SSE from DeepSeek becomes response.failed, not a crash', async () => {
-    mock.enqueue({ fault: 'malformed-sse', after: 2, then: 'continue', turn: { content: 'hello' } });
-    const events = await readSseEvents(await post(`${gw.baseUrl}/responses`, DS));
+    suite.mock.enqueue({ fault: 'malformed-sse', after: 2, then: 'continue', turn: { content: 'hello' } });
+    const events = await readSseEvents(await post(`${suite.gw.baseUrl}/responses`, DS));
     expect(events.at(-1)!.event).toBe('response.failed');
-    expect((await post(`${gw.baseUrl}/responses`, { ...DS, stream: false })).status).toBe(200);
+    expect((await post(`${suite.gw.baseUrl}/responses`, { ...DS, stream: false })).status).toBe(200);
   });
 
   it('an error before the stream starts keeps its status and message', async () => {
-    mock.enqueue({ http: { status: 402, body: { error: { message: 'Insufficient Balance', type: 'unknown_error', param: null, code: 'invalid_request_error' } } } });
-    const res = await post(`${gw.baseUrl}/responses`, DS);
+    suite.mock.enqueue({ http: { status: 402, body: { error: { message: 'Insufficient Balance', type: 'unknown_error', param: null, code: 'invalid_request_error' } } } });
+    const res = await post(`${suite.gw.baseUrl}/responses`, DS);
     expect(res.status).toBe(402);
     expect((await res.json()).error.message).toBe('Insufficient Balance');
   });
@@ -73,39 +61,39 @@ describe('broken streams', () => {
 
 describe('retries before the first byte', () => {
   it('retries 503s and answers with the first success', async () => {
-    mock.enqueue({ http: { status: 503, body: 'busy' } }, { http: { status: 503, body: 'busy' } });
-    const before = mock.requests.length;
-    const res = await post(`${gw.baseUrl}/responses`, SEED);
+    suite.mock.enqueue({ http: { status: 503, body: 'busy' } }, { http: { status: 503, body: 'busy' } });
+    const before = suite.mock.requests.length;
+    const res = await post(`${suite.gw.baseUrl}/responses`, SEED);
     expect(res.status).toBe(200);
-    expect(mock.requests.length - before).toBe(3);
+    expect(suite.mock.requests.length - before).toBe(3);
   });
 
   it('gives up after the configured attempts and passes the last answer on', async () => {
-    mock.enqueue(...Array.from({ length: 3 }, () => ({ http: { status: 503, headers: { 'retry-after': '2' }, body: 'busy' } })));
-    const res = await post(`${gw.baseUrl}/responses`, SEED);
+    suite.mock.enqueue(...Array.from({ length: 3 }, () => ({ http: { status: 503, headers: { 'retry-after': '2' }, body: 'busy' } })));
+    const res = await post(`${suite.gw.baseUrl}/responses`, SEED);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('2');
   });
 
   it('never retries a stream that has started', async () => {
-    mock.enqueue({ fault: 'reset-after', events: 2 });
-    const before = mock.requests.length;
-    const events = await readSseEvents(await post(`${gw.baseUrl}/responses`, { ...SEED, stream: true }));
+    suite.mock.enqueue({ fault: 'reset-after', events: 2 });
+    const before = suite.mock.requests.length;
+    const events = await readSseEvents(await post(`${suite.gw.baseUrl}/responses`, { ...SEED, stream: true }));
     expect(events.at(-1)!.event).toBe('response.failed');
-    expect(mock.requests.length - before).toBe(1);
+    expect(suite.mock.requests.length - before).toBe(1);
   });
 
   it('does not retry a 4xx', async () => {
-    mock.enqueue({ http: { status: 400, body: { error: { message: 'bad', type: 'invalid_request_error', param: null, code: null } } } });
-    const before = mock.requests.length;
-    expect((await post(`${gw.baseUrl}/responses`, SEED)).status).toBe(400);
-    expect(mock.requests.length - before).toBe(1);
+    suite.mock.enqueue({ http: { status: 400, body: { error: { message: 'bad', type: 'invalid_request_error', param: null, code: null } } } });
+    const before = suite.mock.requests.length;
+    expect((await post(`${suite.gw.baseUrl}/responses`, SEED)).status).toBe(400);
+    expect(suite.mock.requests.length - before).toBe(1);
   });
 });
 
 describe('protocol-level garbage from clients', () => {
   async function raw(payload: string): Promise<string> {
-    const { port } = new URL(gw.url);
+    const { port } = new URL(suite.gw.url);
     return new Promise((resolve) => {
       const socket = connect(Number(port), '127.0.0.1', () => socket.write(payload));
       let data = '';
@@ -124,6 +112,6 @@ describe('protocol-level garbage from clients', () => {
     const answer = await raw('HELLO THERE\r\n\r\n');
     expect(answer).toMatch(/^HTTP\/1\.1 400/);
     expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error.code).toBe('bad_request');
-    expect((await post(`${gw.baseUrl}/responses`, SEED)).status).toBe(200);
+    expect((await post(`${suite.gw.baseUrl}/responses`, SEED)).status).toBe(200);
   });
 });

@@ -12,7 +12,7 @@
  */
 import { GatewayError } from 'aurora';
 import type { JsonObject } from 'aurora';
-import { ABORTED, NO_OUTPUT, applyTextFormat, mapEffort, type MappedEffort } from './request.ts';
+import { ABORTED, NO_OUTPUT, applyTextFormat, mapEffort, partsText, type MappedEffort } from './request.ts';
 
 export interface ChatNormalizeOptions {
   /** The DeepSeek model id to call. */
@@ -110,7 +110,7 @@ function toMessages(input: unknown, thinking: boolean): JsonObject[] {
   };
   const answer = (id: string, content: unknown) => {
     open.delete(id);
-    const text = flatten(content, '\n');
+    const text = partsText(content, '\n');
     out.push({ role: 'tool', tool_call_id: id, content: text === '' ? NO_OUTPUT : text });
     if (open.size === 0) release();
   };
@@ -122,7 +122,7 @@ function toMessages(input: unknown, thinking: boolean): JsonObject[] {
     switch (m.role) {
       case 'system':
       case 'developer': // DeepSeek has no developer role.
-        userSide(withName({ role: 'system', content: flatten(m.content, '\n\n') }, m));
+        userSide(withName({ role: 'system', content: partsText(m.content, '\n\n') }, m));
         break;
       case 'user':
         userSide(withName({ role: 'user', content: userContent(m.content) }, m));
@@ -154,7 +154,7 @@ function toMessages(input: unknown, thinking: boolean): JsonObject[] {
 
 function assistantMessage(m: JsonObject, thinking: boolean, nextId: () => string): JsonObject {
   // DeepSeek deserialises `content` as required; null is accepted on assistant messages.
-  const message: JsonObject = { role: 'assistant', content: m.content === null ? null : flatten(m.content, '') };
+  const message: JsonObject = { role: 'assistant', content: m.content === null ? null : partsText(m.content, '') };
   if (typeof m.name === 'string') message.name = m.name;
   // In thinking mode DeepSeek 400s when an assistant message of a tool-calling span lacks
   // reasoning_content; OpenAI chat clients rebuild the message without it, and "" is the accepted
@@ -203,20 +203,7 @@ function withName(message: JsonObject, from: JsonObject): JsonObject {
 function userContent(content: unknown): unknown {
   if (!Array.isArray(content)) return typeof content === 'string' ? content : '';
   const textOnly = content.every((p) => p && typeof p === 'object' && p.type === 'text' && typeof p.text === 'string');
-  return textOnly ? flatten(content, '\n\n') : content;
-}
-
-/** Text of a string or a part array (text and refusal parts; anything else has no text form). */
-function flatten(content: unknown, separator: string): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  const texts: string[] = [];
-  for (const part of content) {
-    if (!part || typeof part !== 'object') continue;
-    if (typeof part.text === 'string') texts.push(part.text);
-    else if (typeof part.refusal === 'string') texts.push(part.refusal);
-  }
-  return texts.join(separator);
+  return textOnly ? partsText(content, '\n\n') : content;
 }
 
 // ---------------------------------------------------------------------------------------------

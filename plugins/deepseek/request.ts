@@ -275,8 +275,11 @@ function recoverReasoning(item: JsonObject, carrier: ReasoningCarrier): string |
   return undefined;
 }
 
-/** Text of a string or a part array. Images and files cannot go to DeepSeek's text models: a placeholder keeps the gap visible. */
-function partsText(content: unknown, separator: string): string {
+/**
+ * Text of a string or a part array (text and refusal parts). Responses images and files cannot go
+ * to DeepSeek's text models: a placeholder keeps the gap visible.
+ */
+export function partsText(content: unknown, separator: string): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   const texts: string[] = [];

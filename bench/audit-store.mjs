@@ -1,4 +1,4 @@
-// Audit store benchmark (issue 5): plugins/audit/bench.ts (`benchAuditStore(sizes)`) measures the
+// Audit store benchmark: audit-store/lowdb.ts (`benchAuditStore(sizes)`) measures the
 // default (lowdb) store at growing sizes. dist/ holds only the plugin entry, so, as translator.mjs
 // does for the DeepSeek translator, the benchmark is bundled by esbuild into bench/.tmp at run time
 // (`aurora` aliased to ./core/index.ts; packages such as lowdb stay external and resolve from
@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleTs, root } from './bundle.mjs';
 
-/** Bundle plugins/audit/bench.ts with a small entry that prints the results as one JSON line. */
+/** Bundle bench/audit-store/lowdb.ts with a small entry that prints the results as one JSON line. */
 function bundle(outfile) {
   const entry = [
-    "import { benchAuditStore } from './plugins/audit/bench.ts';",
+    "import { benchAuditStore } from './bench/audit-store/lowdb.ts';",
     'const sizes = process.argv.slice(2).map(Number);',
     'process.stdout.write(JSON.stringify(await benchAuditStore(sizes)) + "\\n");',
   ].join('\n');
@@ -22,7 +22,7 @@ function bundle(outfile) {
 }
 
 /**
- * BenchResult[] of plugins/audit/bench.ts, one per size: appendPerSec, startupMs, queryMs,
+ * BenchResult[] of bench/audit-store/lowdb.ts, one per size: appendPerSec, startupMs, queryMs,
  * filteredQueryMs, textSearchMs, fullScanMs, fullScanWarmMs, getMs, getColdMs, statsMs, diskMB, heapMB.
  */
 export async function benchAuditStore({ sizes = [1000, 10000, 100000], env = process.env } = {}) {

@@ -273,7 +273,7 @@ function report(m, results, memory, translator, auditStore) {
   const settle = MEMORY_TARGETS.filter((id) => memory[id]).map((id) => `${id} ${memory[id].settleSeconds.toFixed(1)} s`).join(', ');
   print(`\nHeap figures are after two full GCs (child runs with --expose-gc). "closed": after every client disconnected, once the heap stopped shrinking (${settle}).`);
 
-  print(`\n## Audit store (default lowdb store, plugins/audit/bench.ts): ${S.auditSizes.map((n) => n.toLocaleString('en-US')).join(' / ')} records\n`);
+  print(`\n## Audit store (default lowdb store, bench/audit-store/lowdb.ts): ${S.auditSizes.map((n) => n.toLocaleString('en-US')).join(' / ')} records\n`);
   print('Append: records/s through append() + flush, batches of 1,000. Queries on a reopened store (cold cache unless "warm"); ms.\n');
   print(table(
     ['records', 'append rec/s', 'start-up', 'first page', 'filtered page', 'text search (1% word)', 'full scan cold', 'full scan warm', 'get by id', 'get oldest, cold', 'stats 24 h', 'disk MB', 'heap MB'],
@@ -302,7 +302,7 @@ async function main() {
   const memory = await measureMemory();
   log(`DeepSeek stream translator micro-benchmark, ${S.translatorS} s`);
   const translator = await benchTranslator({ seconds: S.translatorS });
-  log(`audit store at ${S.auditSizes.join(', ')} records (plugins/audit/bench.ts)`);
+  log(`audit store at ${S.auditSizes.join(', ')} records (bench/audit-store/lowdb.ts)`);
   const auditStore = await benchAuditStore({ sizes: S.auditSizes, env: childEnv });
   mkdirSync(join(here, '.tmp'), { recursive: true });
   writeFileSync(join(here, '.tmp/last-run.json'), JSON.stringify({ machine: m, settings: S, results, memory, translator, auditStore }, null, 2));

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { definePlugin } from 'aurora';
 import { createTestGateway, iterateSseEvents, startMockUpstream, type MockUpstream, type TestGateway } from 'aurora/testing';
 import audit from '../plugins/audit/index.ts';
-import type { AuditSummary } from '../plugins/audit/store.ts';
-import { tempDir } from '../plugins/audit/test-helpers.ts';
+import type { AuditSummary } from '../plugins/audit/store/audit-store.ts';
+import { tempDir } from './audit/helpers.ts';
 import auth from '../plugins/auth/index.ts';
 import openai from '../plugins/openai/index.ts';
 

@@ -11,8 +11,8 @@ import { StartupError } from 'aurora';
 import { createMemoryLogger, createTestGateway, startMockUpstream, type MockUpstream } from 'aurora/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import audit from '../plugins/audit/index.ts';
-import { createAuditStore } from '../plugins/audit/lowdb-store.ts';
-import { DAY, listFiles, makeRecord, readStoreText, tempDir } from '../plugins/audit/test-helpers.ts';
+import { createAuditStore } from '../plugins/audit/store/lowdb/lowdb-store.ts';
+import { DAY, listFiles, makeRecord, readStoreText, tempDir } from './audit/helpers.ts';
 import auth from '../plugins/auth/index.ts';
 import deepseek from '../plugins/deepseek/index.ts';
 import openai from '../plugins/openai/index.ts';
@@ -185,7 +185,7 @@ describe('audit plugin: shutdown', () => {
     const bundle = join(bundleDir, 'child.mjs');
     await build({
       entryPoints: [script], outfile: bundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error',
-      alias: { aurora: join(root, 'core/index.ts') },
+      alias: { aurora: join(root, 'core/index.ts'), 'aurora/node': join(root, 'core/node.ts') },
     });
     const child = spawn(process.execPath, [bundle], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     const ids: string[] = await new Promise((resolve, reject) => {

@@ -5,9 +5,9 @@
  */
 import { createMemoryLogger } from 'aurora/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openPostgresAuditStore, postgresAuditStore, type PostgresAuditStore, type PostgresAuditStoreOptions } from '../plugins/audit/postgres-store.ts';
-import { allIds, describeAuditStoreContract } from '../plugins/audit/store-contract.ts';
-import { makeRecord } from '../plugins/audit/test-helpers.ts';
+import { openPostgresAuditStore, postgresAuditStore, type PostgresAuditStore, type PostgresAuditStoreOptions } from '../plugins/audit/store/postgres/postgres-store.ts';
+import { allIds, describeAuditStoreContract } from './audit/store-contract.ts';
+import { makeRecord } from './audit/helpers.ts';
 import { testSchemas, type TestSchemas } from '../plugins/postgres/test-database.ts';
 
 let schemas: TestSchemas | undefined;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestGateway, iterateSseEvents, startMockUpstream, type MockUpstream, type TestGateway } from 'aurora/testing';
 import audit, { postgresAuditStore } from '../plugins/audit/index.ts';
-import type { AuditSummary } from '../plugins/audit/store.ts';
+import type { AuditSummary } from '../plugins/audit/store/audit-store.ts';
 import auth, { postgresKeyStore } from '../plugins/auth/index.ts';
 import openai from '../plugins/openai/index.ts';
 import { testSchemas, type TestSchemas } from '../plugins/postgres/test-database.ts';

@@ -3,25 +3,25 @@
  * of secrets, in an AuditStore; enforces retention; serves the admin API and its live tail.
  */
 import { StartupError, definePlugin, type Plugin } from 'aurora';
+import { createAuditRoutes } from './api/routes.ts';
+import { createTailHub, type TailHub } from './api/tail.ts';
 import { dashboardRoutes } from './dashboard.ts';
-import { createAuditRoutes } from './api.ts';
-import { summaryOf } from './filters.ts';
-import { createAuditStore } from './lowdb-store.ts';
-import { AUDIT_DEFAULTS, auditOptionsSchema, type AuditOptions, type SharedAuditStore } from './options.ts';
-import { prepareRecord } from './prepare.ts';
-import { createRedactor, type Redact } from './redact.ts';
-import { startRetention, type Retention } from './retention.ts';
-import { searchTextOf } from './search-text.ts';
-import type { AuditStore } from './store.ts';
-import { createTailHub, type TailHub } from './tail.ts';
+import { AUDIT_DEFAULTS, auditOptionsSchema, type AuditOptions } from './options.ts';
+import { prepareRecord } from './record/prepare.ts';
+import { createRedactor, type Redact } from './record/redact.ts';
+import { searchTextOf } from './record/search-text.ts';
+import type { AuditStore, SharedAuditStore } from './store/audit-store.ts';
+import { summaryOf } from './store/filters.ts';
+import { createAuditStore } from './store/lowdb/lowdb-store.ts';
+import { startRetention, type Retention } from './store/retention.ts';
 
-export type { AuditOptions, AuditStoreFactory, SharedAuditStore } from './options.ts';
+export type { AuditOptions } from './options.ts';
 export { auditOptionsSchema } from './options.ts';
-export type * from './store.ts';
-export { decodeCursor, encodeCursor } from './store.ts';
-export { createAuditStore, LowdbAuditStore, type AuditStoreOptions } from './lowdb-store.ts';
-export { openPostgresAuditStore, postgresAuditStore, PostgresAuditStore, type PostgresAuditStoreOptions } from './postgres-store.ts';
-export { compareNewestFirst, compileFilters, createStatsCounter, summaryOf } from './filters.ts';
+export type * from './store/audit-store.ts';
+export { decodeCursor, encodeCursor } from './store/audit-store.ts';
+export { compareNewestFirst, compileFilters, createStatsCounter, summaryOf } from './store/filters.ts';
+export { createAuditStore, LowdbAuditStore, type AuditStoreOptions } from './store/lowdb/lowdb-store.ts';
+export { openPostgresAuditStore, postgresAuditStore, PostgresAuditStore, type PostgresAuditStoreOptions } from './store/postgres/postgres-store.ts';
 
 export default function audit(options: AuditOptions = {}): Plugin {
   const maxBodyBytes = options.maxBodyBytes ?? AUDIT_DEFAULTS.maxBodyBytes;

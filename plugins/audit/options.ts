@@ -1,20 +1,5 @@
 /** Options of the audit plugin. Everything has a default: `audit()` alone records to ./data/audit. */
-import type { Logger } from 'aurora';
-import type { AuditStore, AuditSummary } from './store.ts';
-
-/**
- * A store the plugin opens itself, in `setup` (so reading the config opens no connection), and
- * closes on shutdown: `postgresAuditStore({ url })`.
- */
-export interface AuditStoreFactory {
-  openAuditStore(context: { log: Logger }): Promise<AuditStore>;
-}
-
-/** A store several gateways share: it also hands each one the records the others write, for the live tail. */
-export interface SharedAuditStore extends AuditStore {
-  /** Calls `listener` with each record another gateway writes while `wanted()` holds; returns a stop function. */
-  followOthers(listener: (summary: AuditSummary, searchText: string) => void, wanted: () => boolean): () => void;
-}
+import type { AuditStore, AuditStoreFactory } from './store/audit-store.ts';
 
 export interface AuditOptions {
   /** Folder of the default store (created when missing). Default './data/audit'. Ignored with `store`. */

@@ -1,14 +1,18 @@
 /**
  * Managed keys and shared rate limits on PostgreSQL (AURORA_TEST_PG_URL; see scripts/postgres.sh):
- * the limiter's window (the in-memory limiter's cases, on the database's counters), atomic admission
- * from several stores at once, the key store seen from two gateways, the CLI on the shared store.
+ * the limiter's window (the in-memory limiter's cases, on the database's counters), tpm reservations
+ * for requests in flight, atomic admission from several stores at once, the schema's migration, the
+ * key store seen from two gateways, the CLI on the shared store.
  */
 import { createMemoryLogger } from 'aurora/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runKeysCommand } from '../plugins/auth/cli.ts';
 import { keyStatus } from '../plugins/auth/keys.ts';
-import { WINDOW_MS } from '../plugins/auth/limits.ts';
+import { RESERVATION_TTL_MS, WINDOW_MS, type Reservation, type Reserved } from '../plugins/auth/limits.ts';
 import { openPostgresKeyStore, postgresKeyStore } from '../plugins/auth/postgres-keys.ts';
+import { KEYS_MIGRATIONS } from '../plugins/auth/postgres-schema.ts';
+import { openDatabase } from '../plugins/postgres/database.ts';
+import { migrate } from '../plugins/postgres/migrate.ts';
 import { testSchemas, type TestSchemas } from '../plugins/postgres/test-database.ts';
 
 let schemas: TestSchemas | undefined;
@@ -109,6 +113,96 @@ describe('shared limiter: the sliding 60 s window, counted in PostgreSQL', () =>
     expect(await limiter.admit('k', { rpm: 1, tpm: null })).toBeUndefined();
     expect(await limiter.admit('k', { rpm: 1, tpm: null })).toBeUndefined();
     expect(logs.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual(['auth: the shared rate limiter could not count a request; requests are admitted without it meanwhile']);
+  });
+});
+
+describe('shared limiter: tpm against the reservations in flight', () => {
+  const held = (answer: Reserved): Reservation => {
+    expect(answer.refusal).toBeUndefined();
+    return answer.reservation!;
+  };
+
+  it('admits while window + reservations are below tpm; settle replaces a reservation by the tokens used', async () => {
+    const c = clock();
+    const { limiter } = await open(db().create(), { now: c.now });
+    const answers = [];
+    for (let i = 0; i < 10; i++) answers.push(await limiter.reserve('k', 100, 25));
+    expect(answers.filter((a) => a.reservation)).toHaveLength(4);
+    expect(answers.at(-1)!.refusal).toEqual({ kind: 'tpm', limit: 100, retryAfter: 60 });
+    // admit() (at authentication) sees the reservations too.
+    expect((await limiter.admit('k', { rpm: null, tpm: 100 }))?.kind).toBe('tpm');
+    // Three finish having used 10 each; one is still in flight: 30 + 25 < 100.
+    for (const a of answers.slice(0, 3)) await limiter.settle(a.reservation!, 10);
+    c.advance(20_000);
+    held(await limiter.reserve('k', 100, 40)); // 30 + 25 + 40 = 95
+    const last = held(await limiter.reserve('k', 100, 10)); // 105: the one that crosses tpm
+    // Room comes back when the 30 leave the window, 60 s after they were counted.
+    expect((await limiter.reserve('k', 100, 1)).refusal).toEqual({ kind: 'tpm', limit: 100, retryAfter: 40 });
+    // What is held alone fills tpm: counted as if used now, a minute.
+    held(await limiter.reserve('other', 100, 100));
+    expect((await limiter.reserve('other', 100, 1)).refusal?.retryAfter).toBe(60);
+    // Settling frees what a request held beyond what it used.
+    await limiter.settle(last, 0);
+    await limiter.settle(answers[3]!.reservation!, 0);
+    held(await limiter.reserve('k', 100, 1)); // 30 + 40 + 1
+  });
+
+  it('holds exactly ceil(tpm / tokens) reservations when many arrive at once through several gateways', async () => {
+    const schema = db().create();
+    const gateways = await Promise.all([open(schema), open(schema), open(schema)]);
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => gateways[i % 3]!.limiter.reserve('burst', 100, 18)));
+    expect(answers.filter((a) => a.reservation)).toHaveLength(Math.ceil(100 / 18));
+    expect(answers.filter((a) => a.refusal?.kind === 'tpm')).toHaveLength(60 - Math.ceil(100 / 18));
+  });
+
+  it('a reservation never settled (its gateway died) stops counting after RESERVATION_TTL_MS; refused and settled ones hold nothing', async () => {
+    const c = clock();
+    const schema = db().create();
+    const { limiter } = await open(schema, { now: c.now });
+    held(await limiter.reserve('k', 100, 100));
+    for (let i = 0; i < 5; i++) expect((await limiter.reserve('k', 100, 10)).refusal).toBeDefined();
+    c.advance(RESERVATION_TTL_MS - 1000);
+    expect((await limiter.reserve('k', 100, 10)).refusal).toBeDefined();
+    c.advance(1000);
+    const b = held(await limiter.reserve('k', 100, 10));
+    await limiter.settle(b, 0);
+    await limiter.settle(b, 0);
+    const { rows } = await db().query(`SELECT count(*)::int AS n FROM "${schema}".aurora_key_reservations`);
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it('reserves and settles (empty reservations, logged) while the database cannot count', async () => {
+    const schema = db().create();
+    const { limiter } = await open(schema);
+    await db().query(`DROP FUNCTION "${schema}".aurora_reserve`);
+    await db().query(`DROP FUNCTION "${schema}".aurora_settle`);
+    const answers = await Promise.all(Array.from({ length: 5 }, () => limiter.reserve('k', 1, 100)));
+    for (const a of answers) expect(a.reservation).toEqual({ key: 'k', tokens: 0, row: null });
+    await limiter.settle(answers[0]!.reservation!, 500);
+    expect(logs.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual(['auth: the shared rate limiter could not hold tokens for a request; requests are admitted without it meanwhile']);
+  });
+
+  it('a database at the first keys schema is migrated at start, keeping its keys and counters', async () => {
+    const schema = db().create();
+    const old = await openDatabase({ url: db().url, schema }, log, 'test');
+    try {
+      expect(await migrate(old, 'keys', KEYS_MIGRATIONS.filter((m) => m.version === 1))).toEqual([1]);
+      await old.pool.query(`SELECT * FROM "${schema}".aurora_admit('k', 1, NULL, NULL)`);
+    } finally {
+      await old.close();
+    }
+    const before = await db().query(`SELECT prosrc FROM pg_proc WHERE proname = 'aurora_admit' AND pronamespace = '"${schema}"'::regnamespace`);
+    const { keys, limiter } = await open(schema);
+    const versions = await db().query(`SELECT version FROM "${schema}".schema_migrations WHERE component = 'keys' ORDER BY version`);
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2]);
+    const after = await db().query(`SELECT prosrc FROM pg_proc WHERE proname = 'aurora_admit' AND pronamespace = '"${schema}"'::regnamespace`);
+    expect(after.rows[0]!.prosrc).not.toBe(before.rows[0]!.prosrc);
+    expect(after.rows[0]!.prosrc).toContain('aurora_tpm_wait');
+    // The request counted under version 1 still counts.
+    expect((await limiter.admit('k', { rpm: 1, tpm: null }))?.kind).toBe('rpm');
+    const { record } = await keys.create({ name: 'after-migration', tpm: 10 });
+    held(await limiter.reserve(record.id, 10, 10));
+    expect((await limiter.reserve(record.id, 10, 1)).refusal?.kind).toBe('tpm');
   });
 });
 

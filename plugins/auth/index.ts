@@ -3,22 +3,24 @@
  * it is compared in constant time. Without one the gateway is open, so it refuses to listen
  * beyond loopback and says so loudly. Managed keys (`ak_<id>_<secret>`, stored hashed) add
  * per-key model allow-lists and rpm/tpm limits; they are made through the admin API or
- * `node core keys`. Wiring only: the store is keys.ts, the limits limits.ts, the routes api.ts.
+ * `node core keys`. Wiring only: the store is keys.ts, the limits limits.ts (tokens counted: tokens.ts),
+ * the routes api.ts.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { compileModelPatterns, definePlugin, GatewayError, type Plugin, type Principal, type RequestContext } from 'aurora';
 import { createKeyRoutes } from './api.ts';
 import { runKeysCommand } from './cli.ts';
 import { keyStatus, openKeyStore, type KeyRecord, type KeyStore } from './keys.ts';
-import { createLimiter, type RateLimiter } from './limits.ts';
+import { createLimiter, type RateLimiter, type Refusal, type Reservation } from './limits.ts';
 import { authOptionsSchema, DEFAULT_DIR, type AuthOptions } from './options.ts';
 import { KEY_PREFIX } from './secret.ts';
+import { reservationFor, tokensUsed } from './tokens.ts';
 
 export { authOptionsSchema } from './options.ts';
 export type { AuthOptions } from './options.ts';
 export type { KeyMetadata, KeyRecord, KeyStore } from './keys.ts';
 export type { KeyStoreFactory, OpenedKeyStore } from './options.ts';
-export type { RateLimiter } from './limits.ts';
+export type { RateLimiter, Refusal, Reservation, Reserved } from './limits.ts';
 export { openPostgresKeyStore, postgresKeyStore, type PostgresKeyStoreOptions } from './postgres-keys.ts';
 
 const MASTER: Principal = Object.freeze({ id: 'master', name: 'master key', admin: true });
@@ -33,6 +35,18 @@ export default function auth(options: AuthOptions = {}): Plugin {
   // principal carrying anything but {id, name, admin}.
   const grants = new WeakMap<Principal, KeyRecord>();
   const matchers = new WeakMap<KeyRecord, (model: string) => boolean>();
+  // The tokens a request of a tpm-limited key holds from transformRequest until onAudit settles them.
+  const reservations = new WeakMap<RequestContext, Reservation>();
+
+  /**
+   * The managed key of a generation request (Responses, Chat) when it has a tpm limit and a limiter
+   * to count it; listing models uses no tokens.
+   */
+  function tpmKey(ctx: RequestContext): (KeyRecord & { tpm: number }) | undefined {
+    if (!limiter || !ctx.principal || (ctx.endpoint !== 'responses' && ctx.endpoint !== 'chat.completions')) return undefined;
+    const record = grants.get(ctx.principal);
+    return record?.tpm != null ? (record as KeyRecord & { tpm: number }) : undefined;
+  }
 
   async function admit(record: KeyRecord, ctx: RequestContext): Promise<Principal> {
     const status = keyStatus(record);
@@ -43,14 +57,10 @@ export default function auth(options: AuthOptions = {}): Plugin {
     }
     // Limits count model-API calls only; the admin API (which authenticates through this hook too) is not metered.
     if (ctx.endpoint !== null) {
+      // rpm is counted here, before the body is read; tpm is checked here too (window + in flight), so
+      // a key already over it is refused without reading the body or spending an rpm slot.
       const refused = await limiter?.admit(record.id, record);
-      if (refused) {
-        const unit = refused.kind === 'rpm' ? 'requests' : 'tokens';
-        throw new GatewayError('AURORA_ERR_RATE_LIMITED', {
-          message: `Rate limit reached for key ${record.id}: ${refused.limit} ${unit} per minute. Retry in ${refused.retryAfter} s.`,
-          headers: { 'retry-after': String(refused.retryAfter) },
-        });
-      }
+      if (refused) throw rateLimited(record.id, refused);
     }
     const principal: Principal = { id: record.id, name: record.name, admin: record.admin };
     grants.set(principal, record);
@@ -123,23 +133,49 @@ export default function auth(options: AuthOptions = {}): Plugin {
         message: `This API key may not use the model "${model}"; it is allowed: ${record.models.join(', ')}`,
       });
     },
-    // Tokens count against a managed key's tpm limit; other requests need no audit record from us.
-    onAudit: {
-      filter: (ctx) => {
-        const id = ctx.principal?.id;
-        return Boolean(id && limiter && store?.get(id)?.tpm != null);
+    // A request of a tpm-limited key reserves its estimated tokens once its body is known, and is
+    // refused while the key's window plus what is in flight is at or over tpm. Runs before provider
+    // plugins (enforce: 'pre'); the filter keeps it off every other request.
+    transformRequest: {
+      filter: (ctx) => tpmKey(ctx) !== undefined,
+      async handler(request, ctx) {
+        const record = tpmKey(ctx);
+        if (!record || !limiter) return request;
+        const answer = await limiter.reserve(record.id, record.tpm, reservationFor(ctx));
+        if (answer.refusal) throw rateLimited(record.id, answer.refusal);
+        reservations.set(ctx, answer.reservation);
+        return request;
       },
-      handler(record) {
+    },
+    // When the request ends, however it ends, its reservation is replaced by what it used (reported
+    // usage, else an estimate from the bytes that went through: tokens.ts). The filter must accept
+    // the request before it holds a reservation: the core decides from it, before transformRequest,
+    // to read usage (and to ask a Chat stream for it). Other requests need no audit record from us.
+    onAudit: {
+      filter: (ctx) => reservations.has(ctx) || tpmKey(ctx) !== undefined,
+      handler(record, ctx) {
+        const reservation = reservations.get(ctx);
+        reservations.delete(ctx);
+        if (!limiter) return;
+        if (reservation) return limiter.settle(reservation, tokensUsed(record));
+        // Refused before it reserved (model, body): nothing went upstream, unless usage says otherwise.
         const id = record.principal?.id;
-        const tokens = record.usage?.total_tokens;
-        if (!id || !tokens || !store || !limiter) return;
-        if (store.get(id)?.tpm != null) return limiter.addTokens(id, tokens);
+        const reported = record.usage?.total_tokens;
+        if (id && reported) return limiter.addTokens(id, reported);
       },
     },
     async close() {
       await store?.close();
       store = undefined;
     },
+  });
+}
+
+function rateLimited(id: string, refused: Refusal): GatewayError {
+  const unit = refused.kind === 'rpm' ? 'requests' : 'tokens';
+  return new GatewayError('AURORA_ERR_RATE_LIMITED', {
+    message: `Rate limit reached for key ${id}: ${refused.limit} ${unit} per minute. Retry in ${refused.retryAfter} s.`,
+    headers: { 'retry-after': String(refused.retryAfter) },
   });
 }
 

@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 #
-# Aurora in a container. NOT BUILT OR RUN HERE: the environment this was written in has no Docker
-# engine, so treat it as reviewed-by-reading until the first `docker build` passes.
+# Aurora in a container. Untested: no `docker build` has run it yet (the test machines have no
+# Docker engine), so treat it as reviewed by reading.
 #
 #   docker build -t aurora .
 #   docker run --rm -p 8080:8080 \

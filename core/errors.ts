@@ -1,7 +1,7 @@
 /**
  * The one registry of error codes. Logs carry the `AURORA_ERR_*` id; clients get the OpenAI error
- * shape built from `status`, `type` and `code`. Keep ids sorted: a test checks it, and that README
- * lists each one.
+ * shape built from `status`, `type` and `code`. Keep ids sorted: a test checks it, and that
+ * docs/errors.md lists each one.
  */
 export interface ErrorSpec {
   status: number;

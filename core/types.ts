@@ -172,7 +172,7 @@ export interface GatewayServices {
 }
 
 /**
- * The hooks a plugin may implement; the kinds and order are in README's hook table.
+ * The hooks a plugin may implement; the kinds and order are in the hook table of docs/plugins.md.
  * `core/hooks.ts` creates exactly these, and a compile-time check keeps the two in step.
  */
 export interface PluginHooks {

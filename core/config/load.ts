@@ -32,7 +32,7 @@ export function findConfigFile(explicit: string | undefined, cwd = process.cwd()
     const file = join(cwd, name);
     if (existsSync(file)) return file;
   }
-  throw new StartupError('AURORA_ERR_CONFIG_NOT_FOUND', `No aurora.config.ts in ${cwd}. Create one (see README "Configuration"), or pass --config <file> or set AURORA_CONFIG.`);
+  throw new StartupError('AURORA_ERR_CONFIG_NOT_FOUND', `No aurora.config.ts in ${cwd}. Create one (see docs/configuration.md), or pass --config <file> or set AURORA_CONFIG.`);
 }
 
 export async function loadConfig(file: string): Promise<LoadedConfig> {

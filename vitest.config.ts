@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^aurora$/, replacement: `${root}core/index.ts` },
       { find: /^aurora\/testing$/, replacement: `${root}core/testing/index.ts` },
       { find: /^aurora\/node$/, replacement: `${root}core/node.ts` },
+      { find: /^aurora\/postgres$/, replacement: `${root}core/postgres/index.ts` },
       { find: /^aurora\/plugins\/([\w-]+)$/, replacement: `${root}plugins/$1/index.ts` },
     ],
   },

@@ -7,7 +7,7 @@ import { buildDashboard } from '../admin/build.mjs';
 const plugins = readdirSync('plugins', { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(`plugins/${d.name}/index.ts`))
   .map((d) => `plugins/${d.name}/index.ts`);
-const entryPoints = ['core/index.ts', 'core/node.ts', 'core/main.ts', 'core/testing/index.ts', ...plugins].filter((f) => existsSync(f));
+const entryPoints = ['core/index.ts', 'core/node.ts', 'core/postgres/index.ts', 'core/main.ts', 'core/testing/index.ts', ...plugins].filter((f) => existsSync(f));
 
 rmSync('dist', { recursive: true, force: true });
 await build({

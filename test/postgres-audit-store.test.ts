@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openPostgresAuditStore, postgresAuditStore, type PostgresAuditStore, type PostgresAuditStoreOptions } from '../plugins/audit/store/postgres/postgres-store.ts';
 import { allIds, describeAuditStoreContract } from './audit/store-contract.ts';
 import { makeRecord } from './audit/helpers.ts';
-import { testSchemas, type TestSchemas } from '../plugins/postgres/test-database.ts';
+import { testSchemas, type TestSchemas } from './postgres-database.ts';
 
 let schemas: TestSchemas | undefined;
 // Created on first use: without AURORA_TEST_PG_URL every test fails with the message saying how to start one.

@@ -13,7 +13,7 @@ import audit, { postgresAuditStore } from '../plugins/audit/index.ts';
 import type { AuditSummary } from '../plugins/audit/store/audit-store.ts';
 import auth, { postgresKeyStore } from '../plugins/auth/index.ts';
 import openai from '../plugins/openai/index.ts';
-import { testSchemas, type TestSchemas } from '../plugins/postgres/test-database.ts';
+import { testSchemas, type TestSchemas } from './postgres-database.ts';
 import { MASTER_KEY, ROOT, SEED, UPSTREAM_KEY, post, startCore, tempDir, writeConfig, type RunningCore } from './helpers.ts';
 
 let mock: MockUpstream;

@@ -11,9 +11,8 @@ import { keyStatus } from '../plugins/auth/keys.ts';
 import { RESERVATION_TTL_MS, WINDOW_MS, type Reservation, type Reserved } from '../plugins/auth/limits.ts';
 import { openPostgresKeyStore, postgresKeyStore } from '../plugins/auth/postgres-keys.ts';
 import { KEYS_MIGRATIONS } from '../plugins/auth/postgres-schema.ts';
-import { openDatabase } from '../plugins/postgres/database.ts';
-import { migrate } from '../plugins/postgres/migrate.ts';
-import { testSchemas, type TestSchemas } from '../plugins/postgres/test-database.ts';
+import { openDatabase, migrate } from 'aurora/postgres';
+import { testSchemas, type TestSchemas } from './postgres-database.ts';
 
 let schemas: TestSchemas | undefined;
 // Created on first use: without AURORA_TEST_PG_URL every test fails with the message saying how to start one.

@@ -16,7 +16,7 @@ import { createTestGateway, iterateSseEvents, readSseEvents, startMockUpstream, 
 import { GatewayError, type AuditRecord, type Plugin } from 'aurora';
 import auth, { postgresKeyStore, type AuthOptions } from 'aurora/plugins/auth';
 import openai from 'aurora/plugins/openai';
-import { testSchemas, type TestSchemas } from '../plugins/postgres/test-database.ts';
+import { testSchemas, type TestSchemas } from './postgres-database.ts';
 import { MASTER_KEY, UPSTREAM_KEY, closedPort, post, tempDir } from './helpers.ts';
 
 const KEYS = '/admin/api/v1/keys';

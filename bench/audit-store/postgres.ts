@@ -6,7 +6,7 @@
  * dropped at the end. Figures are wall-clock on whatever runs it, database included.
  */
 import { randomBytes } from 'node:crypto';
-import { quoteIdent } from '../../plugins/postgres/database.ts';
+import { quoteIdent } from 'aurora/postgres';
 import { openPostgresAuditStore, type PostgresAuditStore } from '../../plugins/audit/store/postgres/postgres-store.ts';
 import { AUDIT_TABLE, BODIES_TABLE } from '../../plugins/audit/store/postgres/schema.ts';
 import { benchRecord, log, RARE, time } from './shared.ts';

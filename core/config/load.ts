@@ -103,6 +103,7 @@ function importError(file: string, temp: string, err: unknown): StartupError {
 const ENTRIES: Record<string, string> = {
   aurora: 'core/index',
   'aurora/node': 'core/node',
+  'aurora/postgres': 'core/postgres/index',
   'aurora/testing': 'core/testing/index',
 };
 const ENTRY_OF_FILE = new Map(Object.entries(ENTRIES).map(([spec, file]) => [file, spec]));

@@ -9,8 +9,7 @@
  * index probe). Limits go through `createPostgresLimiter` on the same pool.
  */
 import type { Logger } from 'aurora';
-import { checkPostgresOptions, openDatabase, sqlState, type Database, type PostgresOptions } from '../postgres/database.ts';
-import { migrate } from '../postgres/migrate.ts';
+import { checkPostgresOptions, openDatabase, sqlState, type Database, type PostgresOptions, migrate } from 'aurora/postgres';
 import type { KeyRecord, KeyStore, NewKey } from './keys.ts';
 import type { KeyStoreFactory, OpenedKeyStore } from './options.ts';
 import { createPostgresLimiter } from './postgres-limits.ts';

@@ -15,7 +15,7 @@
  * while it was away is empty; one that cannot be settled expires by itself.
  */
 import type { Logger } from 'aurora';
-import type { Database } from '../postgres/database.ts';
+import type { Database } from 'aurora/postgres';
 import { RESERVATION_TTL_MS, type Limits, type RateLimiter, type Refusal, type Reservation, type Reserved } from './limits.ts';
 import { ADMIT_FUNCTION, RESERVATIONS_TABLE, RESERVE_FUNCTION, SETTLE_FUNCTION, USAGE_TABLE } from './postgres-schema.ts';
 

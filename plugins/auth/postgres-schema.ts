@@ -19,8 +19,7 @@
  *
  * An applied migration is never edited: a change is a new version.
  */
-import type { Database } from '../postgres/database.ts';
-import type { Migration } from '../postgres/migrate.ts';
+import type { Database, Migration } from 'aurora/postgres';
 
 export const KEYS_TABLE = 'aurora_keys';
 export const KEYS_VERSION_SEQUENCE = 'aurora_keys_version';

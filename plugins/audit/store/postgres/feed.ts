@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'aurora';
-import { quoteIdent, type Database } from '../../../postgres/database.ts';
+import { quoteIdent, type Database } from 'aurora/postgres';
 import type { AuditSummary } from '../audit-store.ts';
 
 /** What a gateway's tail does with another gateway's record. */

@@ -13,8 +13,7 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { AuditRecord, Logger } from 'aurora';
-import { checkPostgresOptions, openDatabase, sqlState, type Database, type PostgresOptions } from '../../../postgres/database.ts';
-import { migrate } from '../../../postgres/migrate.ts';
+import { checkPostgresOptions, openDatabase, sqlState, type Database, type PostgresOptions, migrate } from 'aurora/postgres';
 import { compareNewestFirst, compileFilters, isAfterCursor } from '../filters.ts';
 import { createRecordFeed, type ForeignRecordListener, type RecordFeed } from './feed.ts';
 import { AUDIT_MIGRATIONS, AUDIT_TABLE, BODIES_TABLE } from './schema.ts';

@@ -9,8 +9,7 @@
  * a filtered page walks one index backwards and stops after `limit` rows. `q` is a substring
  * search (as in the lowdb store), served by a pg_trgm GIN index on the digest.
  */
-import type { Database } from '../../../postgres/database.ts';
-import type { Migration } from '../../../postgres/migrate.ts';
+import type { Database, Migration } from 'aurora/postgres';
 
 export const AUDIT_TABLE = 'aurora_audit';
 export const BODIES_TABLE = 'aurora_audit_bodies';

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { quoteIdent } from './database.ts';
+import { quoteIdent } from 'aurora/postgres';
 
 export const TEST_URL_VARIABLE = 'AURORA_TEST_PG_URL';
 

@@ -1,10 +1,11 @@
 /**
  * The connection the PostgreSQL stores share: a `pg` pool, the schema their tables live in, and a
- * printable name for logs and messages. Not a plugin (no index.ts): the audit and auth plugins each
- * import it, so a gateway with both opens two small pools, one per store.
+ * printable name for logs and messages. The audit and auth plugins each open one (through
+ * `aurora/postgres`), so a gateway with both opens two small pools, one per store.
  */
 import type pg from 'pg';
-import { StartupError, type Logger } from 'aurora';
+import { StartupError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
 
 export interface PostgresOptions {
   /**

@@ -98,6 +98,23 @@ export async function tempDir(prefix = 'aurora-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
+/**
+ * A config file for `node core` in a new temp folder: auth (master key from the environment) and
+ * the openai passthrough to `upstream`, with `server` options and any `extra` plugins (their
+ * imports in `imports`). Returns the file and its folder.
+ */
+export async function writePassthroughConfig(upstream: { url: string }, options: { server?: object; imports?: string; extra?: (dir: string) => string } = {}): Promise<{ file: string; dir: string }> {
+  const dir = await tempDir();
+  const extra = options.extra ? `, ${options.extra(dir)}` : '';
+  const file = await writeConfig(dir, `import { defineConfig } from 'aurora';
+import auth from 'aurora/plugins/auth';
+import openai from 'aurora/plugins/openai';
+${options.imports ?? ''}
+export default defineConfig({ server: ${JSON.stringify({ port: 0, ...options.server })}, plugins: [auth(), openai({ baseUrl: '${upstream.url}/v1', apiKey: '${UPSTREAM_KEY}' })${extra}] });
+`);
+  return { file, dir };
+}
+
 export async function writeConfig(dir: string, source: string, name = 'aurora.config.ts'): Promise<string> {
   const file = join(dir, name);
   await writeFile(file, source);

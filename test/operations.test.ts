@@ -6,7 +6,7 @@ import { createTestGateway, iterateSseEvents, readSseEvents, startMockUpstream }
 import auth from 'aurora/plugins/auth';
 import deepseek from 'aurora/plugins/deepseek';
 import openai from 'aurora/plugins/openai';
-import { MASTER_KEY, SEED, UPSTREAM_KEY, emulatedGateway, passthrough, post, startCore, tempDir, writeConfig } from './helpers.ts';
+import { MASTER_KEY, SEED, UPSTREAM_KEY, emulatedGateway, passthrough, post, startCore, tempDir, writeConfig, writePassthroughConfig } from './helpers.ts';
 
 const suite = emulatedGateway((mock) => passthrough(mock));
 
@@ -164,12 +164,7 @@ ${models}`;
 
 describe('node core --workers', () => {
   it('runs two processes on one port and stops both on SIGTERM', async () => {
-    const dir = await tempDir();
-    const file = await writeConfig(dir, `import { defineConfig } from 'aurora';
-import auth from 'aurora/plugins/auth';
-import openai from 'aurora/plugins/openai';
-export default defineConfig({ server: { port: 0 }, plugins: [auth(), openai({ baseUrl: '${suite.mock.url}/v1', apiKey: '${UPSTREAM_KEY}' })] });
-`);
+    const { file } = await writePassthroughConfig(suite.mock);
     const core = await startCore(['--config', file, '--workers', '2'], { AURORA_MASTER_KEY: MASTER_KEY });
     try {
       await until(() => (core.output().match(/Aurora listening on/g) ?? []).length === 2, 'two workers');

@@ -1,17 +1,12 @@
 /** Graceful stop: SIGTERM lets an in-flight stream finish, refuses new work, then exits 0. */
 import { expect, it } from 'vitest';
 import { iterateSseEvents, startMockUpstream } from 'aurora/testing';
-import { MASTER_KEY, SEED, UPSTREAM_KEY, post, startCore, tempDir, writeConfig } from './helpers.ts';
+import { MASTER_KEY, SEED, UPSTREAM_KEY, post, startCore, writePassthroughConfig } from './helpers.ts';
 
 it('completes an in-flight stream after SIGTERM and exits cleanly', async () => {
   // 12 events, 80 ms apart: the stream is still running when the signal arrives.
   const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY, chunkDelayMs: 80, streamChunks: 4 });
-  const dir = await tempDir();
-  const file = await writeConfig(dir, `import { defineConfig } from 'aurora';
-import auth from 'aurora/plugins/auth';
-import openai from 'aurora/plugins/openai';
-export default defineConfig({ server: { port: 0 }, plugins: [auth(), openai({ baseUrl: '${mock.url}/v1', apiKey: '${UPSTREAM_KEY}' })] });
-`);
+  const { file } = await writePassthroughConfig(mock);
   const core = await startCore(['--config', file], { AURORA_MASTER_KEY: MASTER_KEY });
   try {
     const res = await post(`${core.url}/v1/responses`, { ...SEED, input: 'tell me a story', stream: true });
@@ -38,12 +33,7 @@ export default defineConfig({ server: { port: 0 }, plugins: [auth(), openai({ ba
 
 it('draining: /ready answers 503 and /health "closing" on new connections until the last stream is done', async () => {
   const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY, chunkDelayMs: 80, streamChunks: 8 });
-  const dir = await tempDir();
-  const file = await writeConfig(dir, `import { defineConfig } from 'aurora';
-import auth from 'aurora/plugins/auth';
-import openai from 'aurora/plugins/openai';
-export default defineConfig({ server: { port: 0 }, plugins: [auth(), openai({ baseUrl: '${mock.url}/v1', apiKey: '${UPSTREAM_KEY}' })] });
-`);
+  const { file } = await writePassthroughConfig(mock);
   const core = await startCore(['--config', file], { AURORA_MASTER_KEY: MASTER_KEY });
   try {
     const events = iterateSseEvents(await post(`${core.url}/v1/responses`, { ...SEED, input: 'tell me a story', stream: true }));
@@ -69,13 +59,11 @@ export default defineConfig({ server: { port: 0 }, plugins: [auth(), openai({ ba
 
 it('streams still running at shutdownTimeoutMs end with response.failed, and each is in the audit after restart', async () => {
   const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
-  const dir = await tempDir();
-  const file = await writeConfig(dir, `import { defineConfig } from 'aurora';
-import audit from 'aurora/plugins/audit';
-import auth from 'aurora/plugins/auth';
-import openai from 'aurora/plugins/openai';
-export default defineConfig({ server: { port: 0, shutdownTimeoutMs: 300 }, plugins: [auth(), openai({ baseUrl: '${mock.url}/v1', apiKey: '${UPSTREAM_KEY}' }), audit({ dir: ${JSON.stringify(`${dir}/audit`)}, flushIntervalMs: 60000 })] });
-`);
+  const { file } = await writePassthroughConfig(mock, {
+    server: { shutdownTimeoutMs: 300 },
+    imports: "import audit from 'aurora/plugins/audit';",
+    extra: (dir) => `audit({ dir: ${JSON.stringify(`${dir}/audit`)}, flushIntervalMs: 60000 })`,
+  });
   const core = await startCore(['--config', file], { AURORA_MASTER_KEY: MASTER_KEY });
   const ids: string[] = [];
   let tails: Array<Promise<string[]>> = [];

@@ -7,7 +7,7 @@
  * the routes api.ts.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { compileModelPatterns, definePlugin, GatewayError, type Plugin, type Principal, type RequestContext } from 'aurora';
+import { compileModelPatterns, definePlugin, GatewayError, presentedKey, type Plugin, type Principal, type RequestContext } from 'aurora';
 import { createKeyRoutes } from './api.ts';
 import { runKeysCommand } from './cli.ts';
 import { keyStatus, openKeyStore, type KeyRecord, type KeyStore } from './keys.ts';
@@ -99,7 +99,7 @@ export default function auth(options: AuthOptions = {}): Plugin {
       }
       const limits = limiter;
       const onRevoke = (r: KeyRecord) => void Promise.resolve(limits.forget(r.id)).catch((err) => gateway.log.warn('auth: could not clear the limits of a revoked key', { id: r.id, err }));
-      for (const route of createKeyRoutes({ store, authenticate: gateway.authenticate, log: gateway.log, onRevoke })) gateway.addRoute(route);
+      for (const route of createKeyRoutes(gateway, { store, onRevoke })) gateway.addRoute(route);
     },
     describe: () => ({
       notes: [masterDigest ? 'auth: master key required (Authorization: Bearer or x-api-key); managed keys: node core keys create' : 'auth: OFF, AURORA_MASTER_KEY is not set (loopback only)'],
@@ -177,16 +177,6 @@ function rateLimited(id: string, refused: Refusal): GatewayError {
     message: `Rate limit reached for key ${id}: ${refused.limit} ${unit} per minute. Retry in ${refused.retryAfter} s.`,
     headers: { 'retry-after': String(refused.retryAfter) },
   });
-}
-
-/** `Authorization: Bearer <key>` (OpenAI clients, Codex) or `x-api-key: <key>` (Anthropic-style clients). */
-export function presentedKey(headers: Headers): string | undefined {
-  const authorization = headers.get('authorization');
-  if (authorization) {
-    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
-    if (match) return match[1]!.trim();
-  }
-  return headers.get('x-api-key')?.trim() || undefined;
 }
 
 function digest(value: string): Buffer {

@@ -89,7 +89,7 @@ export const KEYS_MIGRATIONS: readonly Migration[] = [
 ];
 
 /**
- * Version 1 (kept as it was applied). One call per request of a limited key: under a per-key advisory lock (so two gateways cannot both
+ * Version 1, doing what it did when it was applied (its text is built with the helpers below). One call per request of a limited key: under a per-key advisory lock (so two gateways cannot both
  * take the last slot), forget seconds older than the window, refuse on tpm or rpm with the ms until
  * room comes back, else count the request. No row: admitted. The clock is the database's unless
  * `p_now_ms` is given (tests), so gateways with skewed clocks still share one window.
@@ -101,8 +101,7 @@ function admitFunction(db: Database): string {
     RETURNS TABLE (kind text, retry_after_ms double precision)
     LANGUAGE plpgsql AS $aurora$
     DECLARE
-      now_ms double precision := coalesce(p_now_ms, extract(epoch FROM clock_timestamp()) * 1000);
-      now_s bigint := floor(now_ms / 1000);
+      ${CLOCK}
       used bigint;
       r record;
     BEGIN
@@ -112,33 +111,18 @@ function admitFunction(db: Database): string {
       IF p_tpm IS NOT NULL THEN
         SELECT coalesce(sum(u.tokens), 0) INTO used FROM ${usage} AS u WHERE u.key_id = p_key;
         IF used >= p_tpm THEN
-          FOR r IN SELECT u.second, u.tokens FROM ${usage} AS u WHERE u.key_id = p_key AND u.tokens > 0 ORDER BY u.second LOOP
-            used := used - r.tokens;
-            IF used < p_tpm THEN
-              RETURN QUERY SELECT 'tpm'::text, (r.second + 60) * 1000 - now_ms;
-              RETURN;
-            END IF;
-          END LOOP;
+          ${untilUnder(usage, 'tokens', 'p_tpm', "RETURN QUERY SELECT 'tpm'::text, (r.second + 60) * 1000 - now_ms; RETURN;")}
         END IF;
       END IF;
-      IF p_rpm IS NOT NULL THEN
-        SELECT coalesce(sum(u.requests), 0) INTO used FROM ${usage} AS u WHERE u.key_id = p_key;
-        IF used >= p_rpm THEN
-          FOR r IN SELECT u.second, u.requests FROM ${usage} AS u WHERE u.key_id = p_key AND u.requests > 0 ORDER BY u.second LOOP
-            used := used - r.requests;
-            IF used < p_rpm THEN
-              RETURN QUERY SELECT 'rpm'::text, (r.second + 60) * 1000 - now_ms;
-              RETURN;
-            END IF;
-          END LOOP;
-        END IF;
-        INSERT INTO ${usage} AS u (key_id, second, requests) VALUES (p_key, now_s, 1)
-          ON CONFLICT (key_id, second) DO UPDATE SET requests = u.requests + 1;
-      END IF;
+      ${countRequest(usage)}
     END
     $aurora$;
   `;
 }
+
+/** PL/pgSQL declarations of the clock: the database's, unless `p_now_ms` is given (tests). */
+const CLOCK = `now_ms double precision := coalesce(p_now_ms, extract(epoch FROM clock_timestamp()) * 1000);
+      now_s bigint := floor(now_ms / 1000);`;
 
 /** The per-key lock every function that reads or changes a key's counters takes first. */
 const lockKey = (key: string) => `PERFORM pg_advisory_xact_lock(hashtextextended('aurora_admit:' || ${key}, 0));`;
@@ -166,12 +150,7 @@ function tpmWaitFunction(db: Database): string {
       IF used < p_tpm THEN
         RETURN NULL;
       END IF;
-      FOR r IN SELECT u.second, u.tokens FROM ${usage} AS u WHERE u.key_id = p_key AND u.tokens > 0 ORDER BY u.second LOOP
-        used := used - r.tokens;
-        IF used < p_tpm THEN
-          RETURN (r.second + 60) * 1000 - p_now_ms;
-        END IF;
-      END LOOP;
+      ${untilUnder(usage, 'tokens', 'p_tpm', 'RETURN (r.second + 60) * 1000 - p_now_ms;')}
       RETURN (floor(p_now_ms / 1000) + 60) * 1000 - p_now_ms;
     END
     $aurora$;
@@ -193,8 +172,7 @@ function admitFunctionV2(db: Database): string {
     RETURNS TABLE (kind text, retry_after_ms double precision)
     LANGUAGE plpgsql AS $aurora$
     DECLARE
-      now_ms double precision := coalesce(p_now_ms, extract(epoch FROM clock_timestamp()) * 1000);
-      now_s bigint := floor(now_ms / 1000);
+      ${CLOCK}
       wait_ms double precision;
       used bigint;
       r record;
@@ -208,20 +186,7 @@ function admitFunctionV2(db: Database): string {
           RETURN;
         END IF;
       END IF;
-      IF p_rpm IS NOT NULL THEN
-        SELECT coalesce(sum(u.requests), 0) INTO used FROM ${usage} AS u WHERE u.key_id = p_key;
-        IF used >= p_rpm THEN
-          FOR r IN SELECT u.second, u.requests FROM ${usage} AS u WHERE u.key_id = p_key AND u.requests > 0 ORDER BY u.second LOOP
-            used := used - r.requests;
-            IF used < p_rpm THEN
-              RETURN QUERY SELECT 'rpm'::text, (r.second + 60) * 1000 - now_ms;
-              RETURN;
-            END IF;
-          END LOOP;
-        END IF;
-        INSERT INTO ${usage} AS u (key_id, second, requests) VALUES (p_key, now_s, 1)
-          ON CONFLICT (key_id, second) DO UPDATE SET requests = u.requests + 1;
-      END IF;
+      ${countRequest(usage)}
     END
     $aurora$;
   `;
@@ -240,8 +205,7 @@ function reserveFunction(db: Database): string {
     RETURNS TABLE (reservation bigint, kind text, retry_after_ms double precision)
     LANGUAGE plpgsql AS $aurora$
     DECLARE
-      now_ms double precision := coalesce(p_now_ms, extract(epoch FROM clock_timestamp()) * 1000);
-      now_s bigint := floor(now_ms / 1000);
+      ${CLOCK}
       wait_ms double precision;
       held bigint;
     BEGIN
@@ -272,8 +236,7 @@ function settleFunction(db: Database): string {
     RETURNS void
     LANGUAGE plpgsql AS $aurora$
     DECLARE
-      now_ms double precision := coalesce(p_now_ms, extract(epoch FROM clock_timestamp()) * 1000);
-      now_s bigint := floor(now_ms / 1000);
+      ${CLOCK}
     BEGIN
       ${lockKey('p_key')}
       IF p_reservation IS NOT NULL THEN
@@ -286,4 +249,30 @@ function settleFunction(db: Database): string {
     END
     $aurora$;
   `;
+}
+
+/**
+ * PL/pgSQL: take the key's seconds off `used`, oldest first, until it is under `limit`; then run
+ * `found` (which sees the second that makes room as `r.second`). The wait for room, for tokens or
+ * requests alike.
+ */
+function untilUnder(usage: string, column: 'tokens' | 'requests', limit: string, found: string): string {
+  return `FOR r IN SELECT u.second, u.${column} AS n FROM ${usage} AS u WHERE u.key_id = p_key AND u.${column} > 0 ORDER BY u.second LOOP
+            used := used - r.n;
+            IF used < ${limit} THEN
+              ${found}
+            END IF;
+          END LOOP;`;
+}
+
+/** PL/pgSQL: refuse with the wait when the key used its `p_rpm` requests in the window, else count this one. */
+function countRequest(usage: string): string {
+  return `IF p_rpm IS NOT NULL THEN
+        SELECT coalesce(sum(u.requests), 0) INTO used FROM ${usage} AS u WHERE u.key_id = p_key;
+        IF used >= p_rpm THEN
+          ${untilUnder(usage, 'requests', 'p_rpm', "RETURN QUERY SELECT 'rpm'::text, (r.second + 60) * 1000 - now_ms; RETURN;")}
+        END IF;
+        INSERT INTO ${usage} AS u (key_id, second, requests) VALUES (p_key, now_s, 1)
+          ON CONFLICT (key_id, second) DO UPDATE SET requests = u.requests + 1;
+      END IF;`;
 }

@@ -8,25 +8,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { StartupError } from 'aurora';
-import { createMemoryLogger, createTestGateway, startMockUpstream, type MockUpstream } from 'aurora/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { createTestGateway, startMockUpstream, type MockUpstream } from 'aurora/testing';
+import { describe, expect, it } from 'vitest';
 import audit from '../plugins/audit/index.ts';
 import { createAuditStore } from '../plugins/audit/store/lowdb/lowdb-store.ts';
 import { DAY, listFiles, makeRecord, readStoreText, tempDir } from './audit/helpers.ts';
 import auth from '../plugins/auth/index.ts';
 import deepseek from '../plugins/deepseek/index.ts';
 import openai from '../plugins/openai/index.ts';
+import { perTestCleanup } from './helpers.ts';
 
 const MASTER = 'aurora-master-key-for-tests';
 const UPSTREAM_KEY = 'sk-upstream-test-0123456789abcdef';
-const logs: Array<Record<string, unknown>> = [];
-const log = createMemoryLogger(logs);
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const undo of cleanups.splice(0).reverse()) await undo();
-  expect(logs.filter((l) => l.level === 'error' || l.level === 'warn')).toEqual([]);
-  logs.length = 0;
-});
+const { cleanups, log } = perTestCleanup();
 
 async function setup(auditOptions: Parameters<typeof audit>[0] = {}) {
   const dir = await tempDir();
@@ -185,7 +179,7 @@ describe('audit plugin: shutdown', () => {
     const bundle = join(bundleDir, 'child.mjs');
     await build({
       entryPoints: [script], outfile: bundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error',
-      alias: { aurora: join(root, 'core/index.ts'), 'aurora/node': join(root, 'core/node.ts') },
+      alias: { aurora: join(root, 'core/index.ts'), 'aurora/node': join(root, 'core/node.ts'), 'aurora/postgres': join(root, 'core/postgres/index.ts') },
     });
     const child = spawn(process.execPath, [bundle], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     const ids: string[] = await new Promise((resolve, reject) => {

@@ -6,21 +6,14 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { createMemoryLogger } from 'aurora/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAuditStore } from '../plugins/audit/store/lowdb/lowdb-store.ts';
 import { startRetention } from '../plugins/audit/store/retention.ts';
 import { allIds, describeAuditStoreContract } from './audit/store-contract.ts';
 import { DAY, listFiles, makeRecord, tempDir } from './audit/helpers.ts';
+import { perTestCleanup } from './helpers.ts';
 
-const logs: Array<Record<string, unknown>> = [];
-const log = createMemoryLogger(logs);
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const undo of cleanups.splice(0).reverse()) await undo();
-  expect(logs.filter((l) => l.level === 'error' || l.level === 'warn')).toEqual([]);
-  logs.length = 0;
-});
+const { cleanups, logs, log } = perTestCleanup();
 
 async function openStore(options: { dir?: string; flushIntervalMs?: number; segmentSize?: number; maxBatch?: number } = {}) {
   let dir = options.dir;

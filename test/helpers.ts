@@ -1,14 +1,15 @@
 /** Small helpers shared by the end-to-end suites. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll } from 'vitest';
-import type { Plugin, ServerOptions } from 'aurora';
-import { createTestGateway, startMockUpstream, type MockUpstream, type MockUpstreamOptions, type TestGateway } from 'aurora/testing';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import type { Logger, Plugin, ServerOptions } from 'aurora';
+import { createMemoryLogger, createTestGateway, startMockUpstream, type MockUpstream, type MockUpstreamOptions, type TestGateway } from 'aurora/testing';
 import auth from 'aurora/plugins/auth';
 import openai, { type OpenAIOptions } from 'aurora/plugins/openai';
 
@@ -35,6 +36,18 @@ export interface EmulatedGateway {
   readonly mock: MockUpstream;
   /** The gateway in front of it, on an ephemeral loopback port. */
   readonly gw: TestGateway;
+}
+
+/** The suite's own emulated upstream (its key is UPSTREAM_KEY): started before its tests, closed after them. */
+export function emulatedUpstream(options: MockUpstreamOptions = {}): { readonly mock: MockUpstream } {
+  const suite = {} as { mock: MockUpstream };
+  beforeAll(async () => {
+    suite.mock = await startMockUpstream({ apiKey: UPSTREAM_KEY, ...options });
+  });
+  afterAll(async () => {
+    await suite.mock?.close();
+  });
+  return suite;
 }
 
 /**
@@ -126,6 +139,44 @@ export interface RunningCore {
   url: string;
   output: () => string;
   exited: Promise<number | null>;
+}
+
+/**
+ * `node core` runs dist/: rebuild it when a source file is newer. A full `npm test` has built
+ * already, and rebuilding then would pull dist/ from under suites running beside this one.
+ */
+export function buildIfStale(): void {
+  let built = 0;
+  try {
+    built = statSync(join(ROOT, 'dist/core/main.js')).mtimeMs;
+  } catch {
+    // not built yet
+  }
+  const newest = ['core', 'plugins', 'examples', 'admin'].reduce((max, folder) => Math.max(max, newestSource(join(ROOT, folder))), 0);
+  if (newest > built) execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
+}
+
+function newestSource(folder: string): number {
+  let max = 0;
+  for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && /\.(ts|mjs|css|html)$/.test(entry.name) && !entry.name.endsWith('.test.ts')) max = Math.max(max, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return max;
+}
+
+/**
+ * Undo steps run after each test (the last added first), and a memory logger: a test whose code
+ * logged a warning or an error fails.
+ */
+export function perTestCleanup(): { cleanups: Array<() => Promise<unknown>>; logs: Array<Record<string, unknown>>; log: Logger } {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const logs: Array<Record<string, unknown>> = [];
+  afterEach(async () => {
+    for (const undo of cleanups.splice(0).reverse()) await undo();
+    expect(logs.filter((l) => l.level === 'error' || l.level === 'warn')).toEqual([]);
+    logs.length = 0;
+  });
+  return { cleanups, logs, log: createMemoryLogger(logs) };
 }
 
 /** Run `node core` (the built entry, as a user does) and wait until it listens. */

@@ -1,11 +1,9 @@
 /** `node core keys …` against a real `node core` gateway on the same key folder. */
-import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startMockUpstream, type MockUpstream } from 'aurora/testing';
-import { MASTER_KEY, ROOT, SEED, UPSTREAM_KEY, post, runCore, startCore, tempDir, writeConfig, type RunningCore } from './helpers.ts';
+import { MASTER_KEY, SEED, buildIfStale, UPSTREAM_KEY, post, runCore, startCore, tempDir, writeConfig, type RunningCore } from './helpers.ts';
 
 let mock: MockUpstream;
 let dir: string;
@@ -114,24 +112,3 @@ describe('node core keys', () => {
     expect(unknown.output).toContain('0123456789ab');
   });
 });
-
-/** `node core` runs dist/: rebuild when any source is newer (a full `npm test` has built already, and rebuilding would pull dist/ from under suites running beside this one). */
-function buildIfStale() {
-  const built = (() => {
-    try {
-      return statSync(join(ROOT, 'dist/plugins/auth/index.js')).mtimeMs;
-    } catch {
-      return 0;
-    }
-  })();
-  const newest = ['core', 'plugins', 'examples'].reduce((max, folder) => Math.max(max, newestMtime(join(ROOT, folder))), 0);
-  if (newest > built) execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
-}
-
-function newestMtime(folder: string): number {
-  let max = 0;
-  for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) max = Math.max(max, statSync(join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return max;
-}

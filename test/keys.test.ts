@@ -1,23 +1,17 @@
 /** Managed keys end to end: the admin API, using keys, allow-lists, rpm/tpm limits, persistence. */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestGateway, startMockUpstream, type MockUpstream, type TestGateway } from 'aurora/testing';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createTestGateway, type TestGateway } from 'aurora/testing';
 import auth from 'aurora/plugins/auth';
 import openai from 'aurora/plugins/openai';
 import type { Plugin } from 'aurora';
-import { MASTER_KEY, SEED, UPSTREAM_KEY, post, tempDir } from './helpers.ts';
+import { emulatedUpstream, MASTER_KEY, SEED, UPSTREAM_KEY, post, tempDir } from './helpers.ts';
 
 const KEYS = '/admin/api/v1/keys';
-let mock: MockUpstream;
+const upstream = emulatedUpstream();
 const cleanup: Array<() => Promise<unknown>> = [];
 
-beforeAll(async () => {
-  mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
-});
-afterAll(async () => {
-  await mock.close();
-});
 afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
 });
@@ -26,7 +20,7 @@ async function gateway(dir?: string, extra: Plugin[] = []): Promise<{ gw: TestGa
   const where = dir ?? (await tempDir('aurora-keys-'));
   if (!dir) cleanup.push(() => rm(where, { recursive: true, force: true }));
   const gw = await createTestGateway({
-    plugins: [auth({ masterKey: MASTER_KEY, dir: where }), openai({ baseUrl: `${mock.url}/v1`, apiKey: UPSTREAM_KEY, models: ['gpt-*', 'o4-*'] }), ...extra],
+    plugins: [auth({ masterKey: MASTER_KEY, dir: where }), openai({ baseUrl: `${upstream.mock.url}/v1`, apiKey: UPSTREAM_KEY, models: ['gpt-*', 'o4-*'] }), ...extra],
   });
   cleanup.push(() => gw.close());
   return { gw, dir: where };
@@ -165,16 +159,16 @@ describe('model allow-list', () => {
     const { gw } = await gateway();
     const { key } = await createKey(gw, { name: 'gpt-only', models: ['gpt-*'] });
     expect((await ask(gw, key, 'gpt-4.1-mini')).status).toBe(200);
-    const before = mock.requests.length;
+    const before = upstream.mock.requests.length;
     const error = await expectError(await ask(gw, key, 'o4-mini'), 403, 'permission_denied');
     expect(error.param).toBe('model');
     expect(error.message).toContain('o4-mini');
     expect(error.message).toContain('gpt-*');
-    expect(mock.requests.length).toBe(before);
+    expect(upstream.mock.requests.length).toBe(before);
     // Chat Completions too.
     const chat = await post(`${gw.baseUrl}/chat/completions`, { model: 'o4-mini', messages: [{ role: 'user', content: 'hi' }] }, { key });
     await expectError(chat, 403, 'permission_denied');
-    expect(mock.requests.length).toBe(before);
+    expect(upstream.mock.requests.length).toBe(before);
     // GET /v1/models names no model: not refused.
     const models = await fetch(`${gw.baseUrl}/models`, { headers: { authorization: `Bearer ${key}` } });
     expect(models.status).toBe(200);
@@ -188,7 +182,7 @@ describe('rate limits', () => {
     const { gw } = await gateway();
     const { key } = await createKey(gw, { name: 'slow', rpm: 3 });
     for (let i = 0; i < 3; i++) expect((await ask(gw, key)).status).toBe(200);
-    const before = mock.requests.length;
+    const before = upstream.mock.requests.length;
     const res = await ask(gw, key);
     const retryAfter = Number(res.headers.get('retry-after'));
     expect(Number.isInteger(retryAfter)).toBe(true);
@@ -196,7 +190,7 @@ describe('rate limits', () => {
     expect(retryAfter).toBeLessThanOrEqual(60);
     const error = await expectError(res, 429, 'rate_limit_exceeded');
     expect(error.message).toContain('3 requests per minute');
-    expect(mock.requests.length).toBe(before);
+    expect(upstream.mock.requests.length).toBe(before);
     // Other keys and the admin API are not affected.
     const other = await createKey(gw, { name: 'other', rpm: 3 });
     expect((await ask(gw, other.key)).status).toBe(200);

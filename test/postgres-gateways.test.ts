@@ -3,31 +3,22 @@
  * this process, then a `node core` child beside one of them, all on one database. Limits hold
  * whichever gateway a request reaches; every gateway's admin API shows every gateway's records.
  */
-import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestGateway, iterateSseEvents, startMockUpstream, type MockUpstream, type TestGateway } from 'aurora/testing';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createTestGateway, iterateSseEvents, type TestGateway } from 'aurora/testing';
 import audit, { postgresAuditStore } from '../plugins/audit/index.ts';
 import type { AuditSummary } from '../plugins/audit/store/audit-store.ts';
 import auth, { postgresKeyStore } from '../plugins/auth/index.ts';
 import openai from '../plugins/openai/index.ts';
 import { testSchemas, type TestSchemas } from './postgres-database.ts';
-import { MASTER_KEY, ROOT, SEED, UPSTREAM_KEY, post, startCore, tempDir, writeConfig, type RunningCore } from './helpers.ts';
+import { emulatedUpstream, MASTER_KEY, SEED, buildIfStale, UPSTREAM_KEY, post, startCore, tempDir, writeConfig, type RunningCore } from './helpers.ts';
 
-let mock: MockUpstream;
+const upstream = emulatedUpstream();
 let schemas: TestSchemas | undefined;
 // Created on first use: without AURORA_TEST_PG_URL every test fails with the message saying how to start one.
 const db = () => (schemas ??= testSchemas());
 const cleanup: Array<() => Promise<unknown>> = [];
 
-beforeAll(async () => {
-  mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
-});
-afterAll(async () => {
-  await mock.close();
-});
 afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
   await schemas?.dropAll();
@@ -40,7 +31,7 @@ async function gateway(schema: string, pollMs = 100): Promise<TestGateway> {
   const gw = await createTestGateway({
     plugins: [
       auth({ masterKey: MASTER_KEY, store: postgresKeyStore({ url, schema, maxConnections: 3, pollMs }) }),
-      openai({ baseUrl: `${mock.url}/v1`, apiKey: UPSTREAM_KEY }),
+      openai({ baseUrl: `${upstream.mock.url}/v1`, apiKey: UPSTREAM_KEY }),
       audit({ store: postgresAuditStore({ url, schema, maxConnections: 3, flushIntervalMs: 20 }) }),
     ],
   });
@@ -182,7 +173,7 @@ export default defineConfig({
   server: { port: 0 },
   plugins: [
     auth({ store: postgresKeyStore({ url, schema: ${JSON.stringify(schema)}, pollMs: 100 }) }),
-    openai({ baseUrl: '${mock.url}/v1', apiKey: '${UPSTREAM_KEY}' }),
+    openai({ baseUrl: '${upstream.mock.url}/v1', apiKey: '${UPSTREAM_KEY}' }),
     audit({ store: postgresAuditStore({ url, schema: ${JSON.stringify(schema)}, flushIntervalMs: 20 }) }),
   ],
 });
@@ -205,26 +196,6 @@ export default defineConfig({
     expect(await core.exited).toBe(0);
   });
 });
-
-/** `node core` runs dist/: rebuild it when a source file is newer (as test/keys-cli.test.ts does). */
-function buildIfStale() {
-  let built = 0;
-  try {
-    built = statSync(join(ROOT, 'dist/plugins/audit/index.js')).mtimeMs;
-  } catch {
-    // not built yet
-  }
-  const newest = ['core', 'plugins', 'examples'].reduce((max, folder) => Math.max(max, newestMtime(join(ROOT, folder))), 0);
-  if (newest > built) execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
-}
-
-function newestMtime(folder: string): number {
-  let max = 0;
-  for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) max = Math.max(max, statSync(join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return max;
-}
 
 describe('when the database goes away', () => {
   it('a managed key the gateway has not seen yet gets 503 store_unavailable with Retry-After, not a 500', async () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { JsonObject } from 'aurora';
 import { toChatRequest } from './request.ts';
 import { mapUsage, toResponsesResponse } from './response.ts';
+import { echoedFields } from './fixtures/echo.ts';
 import { createReasoningCarrier } from './state.ts';
 import { unwrapCustomInput } from './tools.ts';
 
@@ -32,18 +33,11 @@ describe('toResponsesResponse', () => {
     expect(res.id).toMatch(/^resp_[0-9a-f]{32}$/);
     expect(res.id).not.toContain('a1b2c3');
     expect(res).toMatchObject({
-      object: 'response',
+      ...echoedFields(request),
       created_at: 1795655400,
       status: 'completed',
       error: null,
       incomplete_details: null,
-      model: 'gpt-5.5',
-      tools: request.tools,
-      tool_choice: 'auto',
-      parallel_tool_calls: true,
-      store: false,
-      reasoning: { effort: 'medium', summary: null },
-      text: { format: { type: 'text' }, verbosity: 'low' },
       metadata: {},
       previous_response_id: null,
     });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSseText, type JsonObject, type SseEvent } from 'aurora';
+import { echoedFields } from './fixtures/echo.ts';
 import { createReasoningCarrier } from './state.ts';
 import { createResponsesStreamTranslator } from './stream.ts';
 
@@ -250,17 +251,7 @@ describe('stream translator', () => {
     const request = codexRequest('simple-request-gpt-5.5.json');
     const events = await translate(upstream('text-only.sse'), request);
     for (const e of events.filter((x) => x.response)) {
-      expect(e.response).toMatchObject({
-        object: 'response',
-        model: 'gpt-5.5',
-        tools: request.tools,
-        tool_choice: 'auto',
-        parallel_tool_calls: true,
-        store: false,
-        reasoning: { effort: 'medium', summary: null },
-        text: { format: { type: 'text' }, verbosity: 'low' },
-        prompt_cache_key: request.prompt_cache_key,
-      });
+      expect(e.response).toMatchObject({ ...echoedFields(request), prompt_cache_key: request.prompt_cache_key });
     }
   });
 });

@@ -94,6 +94,7 @@ describe('redaction in the prompt', () => {
       instructions: 'Sign as carol@example.net',
       input: [
         { role: 'user', content: [{ type: 'input_text', text: TEXT }] },
+        { type: 'function_call', call_id: 'call_1', name: 'whois', arguments: '{}' },
         { type: 'function_call_output', call_id: 'call_1', output: 'owner: dave@example.io' },
       ],
     });
@@ -101,7 +102,7 @@ describe('redaction in the prompt', () => {
     const sent = upstream.requests.at(-1)!.body;
     expect(sent.instructions).toBe('Sign as [redacted]');
     expect(sent.input[0].content[0].text).toBe(REDACTED);
-    expect(sent.input[1]).toEqual({ type: 'function_call_output', call_id: 'call_1', output: 'owner: [redacted]' });
+    expect(sent.input[2]).toEqual({ type: 'function_call_output', call_id: 'call_1', output: 'owner: [redacted]' });
     expect(JSON.stringify(upstream.requests)).not.toMatch(/@example/);
     await expect.poll(() => audits.length).toBe(1); // audits run after the client has its answer
     expect(audits[0]!.annotations.policy).toEqual({ promptRedactions: 4 });

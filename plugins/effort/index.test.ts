@@ -87,7 +87,7 @@ describe('effort: Responses', () => {
 
   it('leaves models outside the table and requests without an effort unchanged', async () => {
     await start(effort(DEEPSEEK), upstream());
-    expect((await ask('gpt-4.1-mini', 'bogus')).status).toBe(200);
+    expect((await ask('gpt-5.5', 'bogus')).status).toBe(200);
     expect((await ask('deepseek-v4-pro')).status).toBe(200);
     expect(mock.requests[0]!.body.reasoning).toEqual({ effort: 'bogus', summary: 'auto' });
     expect(mock.requests[1]!.body).not.toHaveProperty('reasoning');

@@ -3,8 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 // Plain JSON replies and request body reading, shared by every route.
 
 /** The OpenAI error envelope, which DeepSeek uses too. */
-export function errorBody(message: string, type = 'invalid_request_error', code: string | null = 'invalid_request_error') {
-  return { error: { message, type, param: null, code } };
+export function errorBody(message: string, type = 'invalid_request_error', code: string | null = 'invalid_request_error', param: string | null = null) {
+  return { error: { message, type, param, code } };
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -17,8 +17,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, status: number, message: string, type?: string, code?: string | null): void {
-  sendJson(res, status, errorBody(message, type, code));
+export function sendError(res: ServerResponse, status: number, message: string, type?: string, code?: string | null, param?: string | null): void {
+  sendJson(res, status, errorBody(message, type, code, param));
 }
 
 /** Resolves with '' when the client goes away mid-body: the caller then has nobody to answer. */

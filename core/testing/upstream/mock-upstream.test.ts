@@ -94,6 +94,21 @@ describe('mock upstream', () => {
       expect(body.usage.total_tokens).toBe(body.usage.input_tokens + body.usage.output_tokens);
     });
 
+    it('refuses what OpenAI refuses of a replayed conversation, with its messages', async () => {
+      const refused = async (body: object) => {
+        const res = await post('/v1/responses', body);
+        expect(res.status).toBe(400);
+        return (await res.json()).error;
+      };
+      expect((await refused({ model: 'gpt-4.1-mini', input: 'hi', reasoning: { effort: 'high' } })).param).toBe('reasoning.effort');
+      expect((await post('/v1/responses', { model: 'gpt-5.5', input: 'hi', reasoning: { effort: 'high' } })).status).toBe(200);
+      expect((await refused({ model: 'gpt-5.5', input: [{ type: 'function_call_output', call_id: 'call_x', output: 'r' }] })).message).toContain('No tool call found for function call output with call_id call_x');
+      expect((await refused({ model: 'gpt-5.5', store: false, input: [{ type: 'reasoning', id: 'rs_1', summary: [] }, { type: 'message', role: 'user', content: 'hi' }] })).message).toContain('Items are not persisted when `store` is set to false');
+      expect((await refused({ model: 'gpt-5.5', store: false, input: [{ type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'aurora.r1.sealed' }] })).code).toBe('invalid_encrypted_content');
+      const replay = [{ type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAAAABmock_x' }, { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' }, { type: 'function_call_output', call_id: 'c1', output: 'r' }];
+      expect((await post('/v1/responses', { model: 'gpt-5.5', store: false, input: replay })).status).toBe(200);
+    });
+
     it('echoes the last user text of a string input', async () => {
       const body = await (await post('/v1/responses', { model: 'gpt-4.1-mini', input: 'hello there' })).json();
       expect(body.output[0].content[0].text).toBe('echo: hello there');

@@ -25,7 +25,8 @@ export function buildAuditRecord(recorder: Recorder, settled: Settled, captureLi
     ttfbMs: settled.ttfbMs === null ? null : round(settled.ttfbMs),
     method: ctx.method,
     path: ctx.path,
-    endpoint: ctx.endpoint,
+    // What the client called; a translation to the hub is in annotations.translated.
+    endpoint: ctx.clientApi,
     principal: ctx.principal ?? null,
     model: settled.model,
     provider: ctx.route?.provider.name ?? null,

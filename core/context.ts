@@ -99,6 +99,7 @@ class Context implements MutableContext {
   readonly connection: ClientConnection;
   readonly startedAt = performance.now();
   readonly annotations: Record<string, unknown> = {};
+  readonly clientApi: Endpoint | null;
   endpoint: Endpoint | null;
   body: JsonObject | undefined = undefined;
   stream = false;
@@ -115,6 +116,7 @@ class Context implements MutableContext {
     this.headers = init.headers;
     this.connection = init.connection;
     this.endpoint = init.endpoint;
+    this.clientApi = init.endpoint;
     this[NODE] = init.node;
     this.#parentLog = init.log;
   }

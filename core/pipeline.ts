@@ -8,6 +8,9 @@ import type { Readable } from 'node:stream';
 import { BodyCapture } from './capture.ts';
 import { chunkSource, type ChunkSource, type IdleLimit } from './chunk-source.ts';
 import { askForChatUsage, keepChatUsage } from './chat-usage.ts';
+import { estimateInputTokens } from './front-doors/count-tokens.ts';
+import { DEFAULT_APIS, enterFrontDoor, errorBodyFor, upstreamErrorBodyFor } from './front-doors/index.ts';
+import { anthropicModelList } from './front-doors/models.ts';
 import { discardBody, hasBody, nodeBodyOf, readBodyText, takeBody } from './node-body.ts';
 import type { MutableContext } from './context.ts';
 import { GatewayError, errorBody, type OpenAIErrorBody } from './errors.ts';
@@ -63,6 +66,8 @@ export interface ReplyIo {
 const ENDPOINT_PATHS: Record<Endpoint, string> = {
   responses: '/responses',
   'chat.completions': '/chat/completions',
+  messages: '/messages',
+  'messages.count_tokens': '/messages/count_tokens',
   models: '/models',
 };
 
@@ -85,7 +90,7 @@ export async function serveModelRequest(services: PipelineServices, ctx: Mutable
     const error = toGatewayError(err, ctx, services.recorder);
     recorder.fail(error);
     if (ctx.connection.closed) return recorder.end({ status: 499, headers: {}, ttfbMs: null, bytes: 0, ended: 'client_closed' });
-    reply = errorReply(error, recorder);
+    reply = errorReply(error, ctx, recorder);
   }
   recorder.end(await io.write(reply));
 }
@@ -94,11 +99,12 @@ export async function serveModelRequest(services: PipelineServices, ctx: Mutable
 export async function refuseRequest(services: PipelineServices, ctx: MutableContext, error: GatewayError, io: ReplyIo): Promise<void> {
   const recorder = new Recorder(ctx, services.recorder);
   recorder.fail(error);
-  recorder.end(await io.write(errorReply(error, recorder)));
+  recorder.end(await io.write(errorReply(error, ctx, recorder)));
 }
 
-export function errorReply(error: GatewayError, recorder?: Recorder): Reply {
-  const body = JSON.stringify(error.toJSON());
+/** The gateway's own error answer, in the shape of the API the client called. */
+export function errorReply(error: GatewayError, ctx: MutableContext, recorder?: Recorder): Reply {
+  const body = JSON.stringify(errorBodyFor(ctx.clientApi, error, ctx.id));
   if (recorder) recorder.errorText = body;
   return { status: error.status, headers: { 'content-type': 'application/json', ...error.headers }, body };
 }
@@ -126,16 +132,22 @@ async function runPipeline(services: PipelineServices, ctx: MutableContext, read
   ctx.route = route;
   const routed = ctx as RoutedContext;
 
-  if (route === LOCAL_MODELS) return jsonReply(200, await hooks.transformResponse.promise({ object: 'list', data: [] }, routed), {});
+  if (route === LOCAL_MODELS) return jsonReply(200, modelList(await hooks.transformResponse.promise({ object: 'list', data: [] }, routed), ctx), {});
+  if (endpoint === 'messages.count_tokens' && !(route.provider.apis ?? DEFAULT_APIS).includes('messages')) {
+    // No upstream to ask: an estimate, and the answer says it is one.
+    return jsonReply(200, { input_tokens: estimateInputTokens(ctx.body!) }, { 'x-aurora-token-count': 'estimate' });
+  }
+  // A provider that does not take the client's API gets the hub translation (ctx.body, ctx.endpoint).
+  const door = enterFrontDoor(ctx, route.provider, recorder);
 
   const captureLimit = services.capture(routed);
   const capture = captureLimit !== false;
   const keepBodies = capture && captureLimit > 0;
   let body = ctx.body && route.model !== model ? { ...ctx.body, model: route.model } : ctx.body;
   // Usage is wanted (audit, metrics, limits) but a Chat stream reports it only when asked.
-  const chatUsage = capture && endpoint === 'chat.completions' && ctx.stream && body ? askForChatUsage(body) : undefined;
+  const chatUsage = capture && ctx.endpoint === 'chat.completions' && ctx.stream && body ? askForChatUsage(body) : undefined;
   if (chatUsage) body = chatUsage.body;
-  let request: UpstreamRequest = { method: ctx.method, path: ENDPOINT_PATHS[endpoint], headers: upstreamHeaders(ctx.headers), body };
+  let request: UpstreamRequest = { method: ctx.method, path: ENDPOINT_PATHS[ctx.endpoint!], headers: upstreamHeaders(ctx.headers), body };
   if (services.wants.transformRequest(routed)) request = await hooks.transformRequest.promise(request, routed);
 
   // The upstream request is kept only for a trail that keeps bodies (usage needs none of it).
@@ -154,7 +166,7 @@ async function runPipeline(services: PipelineServices, ctx: MutableContext, read
   const scrub = scrubbing.active ? scrubbing.text : undefined;
 
   if (upstream.status >= 400) {
-    const { reply, error } = await upstreamErrorReply(upstream, route, scrubbing, idle);
+    const { reply, error } = await upstreamErrorReply(upstream, route, scrubbing, idle, ctx);
     if (capture) {
       recorder.clientCapture = captureOf(reply.body as string, captureLimit);
       recorder.upstreamCapture = recorder.clientCapture;
@@ -179,12 +191,14 @@ async function runPipeline(services: PipelineServices, ctx: MutableContext, read
     let source: ChunkSource | undefined;
     // What a transform reads: the body as it is (node or web), chunk by chunk, with the idle limit.
     const chunks = () => (source = chunkSource(takeBody(upstream)!, idle));
-    const reshape = services.wants.transformStream(routed) || chatUsage !== undefined;
+    const reshape = services.wants.transformStream(routed) || chatUsage !== undefined || door !== undefined;
     const events = reshape
       ? createLazyEventStream(chunks, ctx, (err) => upstreamStreamError(route, err, services.upstreamBodyLimit), (chunk) => upstreamCopy?.add(chunk), services.upstreamBodyLimit)
       : undefined;
     const kept = events && chatUsage ? events.pipeThrough(keepChatUsage(recorder)) : events;
-    const out = kept && hooks.transformStream.call(kept, routed);
+    const transformed = kept && hooks.transformStream.call(kept, routed);
+    // The hooks saw the hub's events; the client gets its own API's.
+    const out = transformed && door ? transformed.pipeThrough(door.stream()) : transformed;
     if (!out || out === events) {
       // Nobody reshapes this stream: bytes go out as they came, and the client copy is the upstream copy.
       recorder.upstreamCapture = recorder.clientCapture;
@@ -195,7 +209,7 @@ async function runPipeline(services: PipelineServices, ctx: MutableContext, read
     return { status: upstream.status, headers, body: null, events: out, capture: recorder.clientCapture, cutUpstream: (reason) => source?.cancel(reason) };
   }
 
-  if (contentType.includes('json') && services.wants.transformResponse(routed)) {
+  if (contentType.includes('json') && (door !== undefined || services.wants.transformResponse(routed) || wantsAnthropicModels(ctx))) {
     const text = await readWhole(upstream, route, services.upstreamBodyLimit, 'a response body', idle);
     let json: JsonObject;
     try {
@@ -204,7 +218,10 @@ async function runPipeline(services: PipelineServices, ctx: MutableContext, read
       throw new GatewayError('AURORA_ERR_UPSTREAM_INVALID', { args: [route.provider.name, 'the body is not JSON'], cause: err });
     }
     if (keepBodies) recorder.upstreamCapture = captureOf(text, captureLimit);
-    const reply = jsonReply(upstream.status, await hooks.transformResponse.promise(json, routed), headers);
+    const hub = await hooks.transformResponse.promise(json, routed);
+    const answer = door ? door.answer(hub) : { status: upstream.status, body: ctx.endpoint === 'models' ? modelList(hub, ctx) : hub };
+    if (door && answer.status !== upstream.status) recorder.fail({ code: 'upstream_failed', message: String(answer.body.error?.message ?? 'the upstream failed') }, true);
+    const reply = jsonReply(answer.status, answer.body, headers);
     if (capture) recorder.clientCapture = captureOf(reply.body as string, captureLimit);
     return reply;
   }
@@ -274,21 +291,23 @@ export function jsonReply(status: number, body: unknown, headers: Record<string,
  * Upstream said no: keep its status, message and Retry-After, in the OpenAI error shape, with any
  * secret it echoed (some providers repeat the key they rejected) scrubbed.
  */
-async function upstreamErrorReply(upstream: Response, route: Route, scrubbing: Scrubbing, idle: IdleLimit): Promise<{ reply: Reply; error: OpenAIErrorBody['error'] }> {
+async function upstreamErrorReply(upstream: Response, route: Route, scrubbing: Scrubbing, idle: IdleLimit, ctx: MutableContext): Promise<{ reply: Reply; error: OpenAIErrorBody['error'] }> {
   const text = scrubbing.text(await readWhole(upstream, route, ERROR_BODY_LIMIT, `an error body (status ${upstream.status})`, idle));
   let body: OpenAIErrorBody;
+  let json: unknown;
   try {
-    const json = JSON.parse(text);
-    const e = json?.error;
+    json = JSON.parse(text);
+    const e = (json as JsonObject | null)?.error;
     if (e && typeof e === 'object') {
       body = errorBody(String(e.message ?? text), String(e.type ?? 'upstream_error'), e.code == null ? null : String(e.code), e.param == null ? null : String(e.param));
-    } else if (typeof e === 'string' || typeof json?.message === 'string') {
-      body = errorBody(String(typeof e === 'string' ? e : json.message), 'upstream_error', `upstream_${upstream.status}`);
+    } else if (typeof e === 'string' || typeof (json as JsonObject | null)?.message === 'string') {
+      body = errorBody(String(typeof e === 'string' ? e : (json as JsonObject).message), 'upstream_error', `upstream_${upstream.status}`);
     } else throw new Error('not an error object');
   } catch {
     body = errorBody(text || `Provider ${route.provider.name} answered ${upstream.status} ${upstream.statusText}`, 'upstream_error', `upstream_${upstream.status}`);
   }
-  return { reply: jsonReply(upstream.status, body, clientHeaders(upstream.headers, scrubbing.active ? scrubbing.text : undefined)), error: body.error };
+  const shaped = upstreamErrorBodyFor(ctx.clientApi, upstream.status, body, json, ctx.id);
+  return { reply: jsonReply(upstream.status, shaped, clientHeaders(upstream.headers, scrubbing.active ? scrubbing.text : undefined)), error: body.error };
 }
 
 /** A failure after the stream started, described for the in-band error event. */
@@ -309,4 +328,13 @@ function toGatewayError(err: unknown, ctx: MutableContext, services: RecorderSer
   const tagged = err as { plugin?: string; hook?: string };
   services.log.error('unhandled error in request', { requestId: ctx.id, plugin: tagged?.plugin, hook: tagged?.hook, err });
   return new GatewayError('AURORA_ERR_INTERNAL', { args: [ctx.id] });
+}
+
+/** Anthropic clients (Claude Code's model discovery) list models in their API's shape. */
+function wantsAnthropicModels(ctx: MutableContext): boolean {
+  return ctx.endpoint === 'models' && ctx.headers.get('anthropic-version') !== null;
+}
+
+function modelList(list: JsonObject, ctx: MutableContext): JsonObject {
+  return wantsAnthropicModels(ctx) ? anthropicModelList(list) : list;
 }

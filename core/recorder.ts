@@ -119,7 +119,7 @@ export class Recorder {
       principal: ctx.principal?.id,
     });
     services.metrics?.observe({
-      endpoint: ctx.endpoint,
+      endpoint: ctx.clientApi,
       provider: ctx.route?.provider.name ?? null,
       model: ctx.route ? model : null,
       status: wire.status,

@@ -122,7 +122,7 @@ function checkKnownFields(body: JsonObject, endpoint: Endpoint): void {
   if (body.stream !== undefined && typeof body.stream !== 'boolean') {
     throw new GatewayError('AURORA_ERR_INVALID_PARAM', { param: 'stream', args: ['stream must be a boolean'] });
   }
-  if (endpoint === 'chat.completions' && !Array.isArray(body.messages)) {
+  if ((endpoint === 'chat.completions' || endpoint === 'messages' || endpoint === 'messages.count_tokens') && !Array.isArray(body.messages)) {
     throw new GatewayError('AURORA_ERR_INVALID_PARAM', { param: 'messages', args: ['messages must be an array'] });
   }
   if (endpoint === 'responses' && body.input !== undefined && typeof body.input !== 'string' && !Array.isArray(body.input)) {

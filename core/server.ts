@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { ClientConnection, createContext, type MutableContext } from './context.ts';
 import { NodeHeaders } from './node-headers.ts';
 import { GatewayError } from './errors.ts';
+import { errorBodyFor } from './front-doors/index.ts';
 import { refuseRequest, serveModelRequest, type PipelineServices, type Reply } from './pipeline.ts';
 import { readBody } from './request-body.ts';
 import type { WireResult } from './recorder.ts';
@@ -25,6 +26,8 @@ import type { Metrics } from './metrics.ts';
 const MODEL_ROUTES: Record<string, { method: string; endpoint: Endpoint }> = {
   '/v1/responses': { method: 'POST', endpoint: 'responses' },
   '/v1/chat/completions': { method: 'POST', endpoint: 'chat.completions' },
+  '/v1/messages': { method: 'POST', endpoint: 'messages' },
+  '/v1/messages/count_tokens': { method: 'POST', endpoint: 'messages.count_tokens' },
   '/v1/models': { method: 'GET', endpoint: 'models' },
 };
 
@@ -152,10 +155,10 @@ async function writeReply(req: IncomingMessage, res: ServerResponse, reply: Repl
       wire.ended = 'failed';
       wire.failure = failure;
       ctx.log.warn('response failed after it started', { code: failure.id, plugin: (err as { plugin?: string })?.plugin, err });
-      if (sse) res.end(streamFailureFrame(ctx.endpoint, ctx.id, failure));
+      if (sse) res.end(streamFailureFrame(ctx.clientApi, ctx.id, failure));
       else if (!res.headersSent) {
         // Nothing went out yet: the client gets the failure itself, in place of the status.
-        const text = JSON.stringify(failure.toJSON());
+        const text = JSON.stringify(errorBodyFor(ctx.clientApi, failure, ctx.id));
         wire.status = failure.status;
         wire.headers = { 'content-type': 'application/json', 'x-request-id': ctx.id, ...failure.headers };
         res.writeHead(failure.status, wire.headers);

@@ -4,6 +4,7 @@
  */
 import type { ChunkSource } from './chunk-source.ts';
 import { GatewayError } from './errors.ts';
+import { anthropicErrorOf } from './front-doors/messages-errors.ts';
 import { SseParser, formatSseEvent, jsonEvent } from './sse.ts';
 import type { Endpoint, EventStream, SseEvent } from './types.ts';
 
@@ -82,9 +83,11 @@ export function errorEvent(err: GatewayError): SseEvent {
 
 /**
  * What a client reads when a stream breaks after it started: Responses clients (Codex) need a
- * terminal `response.failed` to retry; Chat clients read an in-band error chunk.
+ * terminal `response.failed` to retry; Chat clients read an in-band error chunk; Messages
+ * clients (Claude Code) an `error` event.
  */
 export function streamFailureFrame(endpoint: Endpoint | null, requestId: string, err: GatewayError): string {
+  if (endpoint === 'messages') return formatSseEvent({ event: 'error', data: JSON.stringify(anthropicErrorOf(err, requestId)) });
   if (endpoint === 'responses') {
     return formatSseEvent(jsonEvent({
       type: 'response.failed',

@@ -7,8 +7,11 @@ import type { Logger } from './logger.ts';
 // biome-ignore lint: JSON bodies are open-ended; plugins narrow them where they care.
 export type JsonObject = Record<string, any>;
 
+/** An API that generates: what a client sends and a provider takes. */
+export type ModelApi = 'responses' | 'chat.completions' | 'messages';
+
 /** The client-facing API a request speaks. */
-export type Endpoint = 'responses' | 'chat.completions' | 'models';
+export type Endpoint = ModelApi | 'messages.count_tokens' | 'models';
 
 /** Who is calling. Never holds the key itself, only an id safe to log. */
 export interface Principal {
@@ -33,6 +36,12 @@ export interface Provider {
   retry?: RetryPolicy;
   /** Send the request yourself (e.g. through http-proxy-3). Must honour `ctx.signal`. */
   forward?: (request: UpstreamRequest, ctx: RoutedContext) => Promise<Response>;
+  /**
+   * The model APIs this provider takes as they come. A request in another one is translated by
+   * the core through the hub (a Responses request) before any transformRequest tap sees it, and
+   * the answer back. Default: `['responses', 'chat.completions']`.
+   */
+  apis?: readonly ModelApi[];
 }
 
 export interface RetryPolicy {
@@ -67,8 +76,14 @@ export type EventStream = ReadableStream<SseEvent>;
 /** Per-request data handed to every hook. */
 export interface RequestContext {
   readonly id: string;
-  /** The model API the request speaks; null on other paths (admin API, dashboard, unknown paths). */
+  /**
+   * The model API the request speaks as the hooks see it; null on other paths (admin API,
+   * dashboard, unknown paths). Once a route is found it may become `responses`: a request the
+   * provider does not take in the client's API is translated to the hub (docs/front-doors.md).
+   */
   readonly endpoint: Endpoint | null;
+  /** The model API the client called (what its answer and errors are shaped as); null on other paths. */
+  readonly clientApi: Endpoint | null;
   readonly method: string;
   readonly path: string;
   /** The client's headers as received (secrets included: never log them whole). */
@@ -78,7 +93,7 @@ export interface RequestContext {
   readonly log: Logger;
   /** performance.now() when the request arrived. */
   readonly startedAt: number;
-  /** The client's parsed JSON body (undefined for GET). */
+  /** The parsed JSON body (undefined for GET): the client's, or its hub translation once the route needs one. */
   readonly body: JsonObject | undefined;
   /** The client asked for a stream (`"stream": true`). */
   readonly stream: boolean;

@@ -43,7 +43,7 @@ export default function auth(options: AuthOptions = {}): Plugin {
    * to count it; listing models uses no tokens.
    */
   function tpmKey(ctx: RequestContext): (KeyRecord & { tpm: number }) | undefined {
-    if (!limiter || !ctx.principal || (ctx.endpoint !== 'responses' && ctx.endpoint !== 'chat.completions')) return undefined;
+    if (!limiter || !ctx.principal || !generates(ctx)) return undefined;
     const record = grants.get(ctx.principal);
     return record?.tpm != null ? (record as KeyRecord & { tpm: number }) : undefined;
   }
@@ -55,8 +55,9 @@ export default function auth(options: AuthOptions = {}): Plugin {
       const message = status === 'revoked' ? `This API key (${record.id}) was revoked` : `This API key (${record.id}) expired at ${record.expiresAt}`;
       throw new GatewayError('AURORA_ERR_INVALID_API_KEY', { message });
     }
-    // Limits count model-API calls only; the admin API (which authenticates through this hook too) is not metered.
-    if (ctx.endpoint !== null) {
+    // Limits count calls that generate: not the admin API (which authenticates through this hook
+    // too), not listing models, not counting tokens (Claude Code's /context sends dozens at once).
+    if (generates(ctx)) {
       // rpm is counted here, before the body is read; tpm is checked here too (window + in flight), so
       // a key already over it is refused without reading the body or spending an rpm slot.
       const refused = await limiter?.admit(record.id, record);
@@ -169,6 +170,11 @@ export default function auth(options: AuthOptions = {}): Plugin {
       store = undefined;
     },
   });
+}
+
+/** A request that makes a model generate: Responses, Chat Completions, Messages. */
+function generates(ctx: RequestContext): boolean {
+  return ctx.endpoint === 'responses' || ctx.endpoint === 'chat.completions' || ctx.endpoint === 'messages';
 }
 
 function rateLimited(id: string, refused: Refusal): GatewayError {

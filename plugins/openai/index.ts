@@ -4,7 +4,7 @@
  */
 import { compileModelPatterns, definePlugin, type Plugin, type Provider } from 'aurora';
 import { createProxyForwarder, type ProxyForwarder } from './forward.ts';
-import { openaiOptionsSchema, type OpenAIOptions } from './options.ts';
+import { DEFAULT_WITHOUT_REASONING, openaiOptionsSchema, type OpenAIOptions } from './options.ts';
 
 export type { OpenAIOptions } from './options.ts';
 
@@ -14,6 +14,7 @@ export default function openai(options: OpenAIOptions = {}): Plugin {
   let claims: (model: string) => boolean = () => true;
   let forwarder: ProxyForwarder | undefined;
   const catchAll = options.models === undefined;
+  const reasonless = compileModelPatterns(options.withoutReasoning ?? DEFAULT_WITHOUT_REASONING);
 
   return definePlugin({
     name,
@@ -40,6 +41,17 @@ export default function openai(options: OpenAIOptions = {}): Plugin {
     resolveModel(model, ctx) {
       if (ctx.endpoint === 'models') return catchAll ? { provider, model: '' } : undefined;
       return claims(model) ? { provider, model } : undefined;
+    },
+    // A translated request (the client called another API) states a thinking effort the model may not
+    // take; a request made in the Responses API itself is the client's to get right.
+    transformRequest: {
+      filter: (ctx) => ctx.route.provider === provider && ctx.clientApi !== ctx.endpoint && ctx.body?.reasoning !== undefined && reasonless(ctx.route.model),
+      handler(request, ctx) {
+        if (!request.body?.reasoning) return request;
+        const { reasoning: _dropped, ...body } = request.body;
+        ctx.annotations.reasoningDropped = `${ctx.route.model} does not reason`;
+        return { ...request, body };
+      },
     },
     // An explicit model list is advertised in GET /v1/models whoever answers it; nothing else is touched.
     transformResponse: { filter: (ctx) => ctx.endpoint === 'models' && !catchAll && ctx.route.provider !== provider, handler(response) {

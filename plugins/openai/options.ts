@@ -19,7 +19,15 @@ export interface OpenAIOptions {
   retry?: RetryPolicy;
   /** Open connections kept to the upstream for reuse. Default 256. */
   maxSockets?: number;
+  /**
+   * Model globs that do not reason and refuse `reasoning` (OpenAI answers 400). A request the core
+   * translated from another API (Claude Code always states its thinking) goes to them without it;
+   * a Responses client's own request is passed as sent. Default: `gpt-4*`, `gpt-3.5*`, `chatgpt-*`.
+   */
+  withoutReasoning?: string[];
 }
+
+export const DEFAULT_WITHOUT_REASONING = ['gpt-4*', 'gpt-3.5*', 'chatgpt-*'];
 
 export const openaiOptionsSchema = {
   type: 'object',
@@ -31,6 +39,7 @@ export const openaiOptionsSchema = {
     models: { type: 'array', items: { type: 'string', minLength: 1 } },
     headersTimeoutMs: { type: 'integer', minimum: 1 },
     maxSockets: { type: 'integer', minimum: 1 },
+    withoutReasoning: { type: 'array', items: { type: 'string', minLength: 1 } },
     idleTimeoutMs: { type: 'integer', minimum: 1 },
     retry: retryPolicySchema,
   },

@@ -390,7 +390,13 @@ function RequestRow({ r, isFresh, navigate }: { r: AuditSummary; isFresh: boolea
   );
 }
 
-const ENDPOINT_PATHS: Record<string, string> = { responses: '/v1/responses', 'chat.completions': '/v1/chat/completions', models: '/v1/models' };
+const ENDPOINT_PATHS: Record<string, string> = {
+  responses: '/v1/responses',
+  'chat.completions': '/v1/chat/completions',
+  messages: '/v1/messages',
+  'messages.count_tokens': '/v1/messages/count_tokens',
+  models: '/v1/models',
+};
 
 /** The endpoint name, or the path when the request hit no model endpoint (e.g. a 404 on another path). */
 function endpointLabel(r: AuditSummary): string {

@@ -48,6 +48,20 @@ describe('reconstructAnswer', () => {
     expect(reconstructAnswer(JSON.stringify(chat))).toEqual({ text: 'Hi', reasoning: 'hmm', toolCalls: [{ name: 'g', arguments: '{"a":1}' }] });
   });
 
+  it('Messages events (Claude Code\'s recorded stream): thinking, tool_use with its JSON input', () => {
+    const stream = readFileSync(new URL('../../../test/fixtures/claude-code/thinking_tool_use.turn1.response.sse', import.meta.url), 'utf8');
+    expect(reconstructAnswer(stream, 'text/event-stream')).toEqual({
+      text: '',
+      reasoning: 'The user wants a short answer. STUB_THINKING',
+      toolCalls: [{ name: 'Bash', arguments: '{"command":"echo hi","description":"Print hi"}' }],
+    });
+  });
+
+  it('a whole Messages response', () => {
+    const body = JSON.stringify({ type: 'message', role: 'assistant', content: [{ type: 'thinking', thinking: 'hm', signature: 's' }, { type: 'text', text: 'hi' }, { type: 'tool_use', id: 't', name: 'Read', input: { path: 'a' } }] });
+    expect(reconstructAnswer(body, 'application/json')).toEqual({ text: 'hi', reasoning: 'hm', toolCalls: [{ name: 'Read', arguments: '{"path":"a"}' }] });
+  });
+
   it('nothing to reconstruct in an error or a cut-off body', () => {
     expect(reconstructAnswer('{"error":{"message":"no"}}', 'application/json')).toEqual({ text: '', reasoning: '', toolCalls: [] });
     expect(reconstructAnswer('{"output": [', 'application/json')).toEqual({ text: '', reasoning: '', toolCalls: [] });

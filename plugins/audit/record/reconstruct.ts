@@ -1,6 +1,6 @@
 /**
- * The final answer inside a captured response body: Responses events, Chat Completions chunks, or a
- * whole JSON response of either API. Pure functions: the record detail view and the search text
+ * The final answer inside a captured response body: Responses events, Chat Completions chunks,
+ * Messages events, or a whole JSON response of any of the three APIs. Pure functions: the record detail view and the search text
  * both read answers through here.
  */
 import { parseSseText, type JsonObject } from 'aurora';
@@ -47,6 +47,8 @@ function fromEvents(events: ParsedEvent[]): Answer {
   // Chat tool calls arrive as fragments keyed by index; Responses items by output_index.
   const chatCalls = new Map<number, ToolCall>();
   const itemCalls = new Map<number, ToolCall>();
+  // Messages blocks by index: tool_use input arrives as JSON fragments.
+  const blockCalls = new Map<number, ToolCall>();
   let final: JsonObject | undefined;
   let sawTextDelta = false;
   let sawReasoningDelta = false;
@@ -90,6 +92,20 @@ function fromEvents(events: ParsedEvent[]): Answer {
         case 'response.failed':
           final = e.response;
           break;
+        case 'content_block_start':
+          if (e.content_block?.type === 'tool_use') blockCalls.set(e.index, { name: String(e.content_block.name ?? ''), arguments: '' });
+          else if (e.content_block?.type === 'text' && typeof e.content_block.text === 'string') answer.text += e.content_block.text;
+          break;
+        case 'content_block_delta': {
+          const delta = e.delta ?? {};
+          if (delta.type === 'text_delta') answer.text += String(delta.text ?? '');
+          else if (delta.type === 'thinking_delta') answer.reasoning += String(delta.thinking ?? '');
+          else if (delta.type === 'input_json_delta') {
+            const call = blockCalls.get(e.index);
+            if (call) call.arguments += String(delta.partial_json ?? '');
+          }
+          break;
+        }
       }
       continue;
     }
@@ -107,7 +123,8 @@ function fromEvents(events: ParsedEvent[]): Answer {
       }
     }
   }
-  answer.toolCalls = [...[...itemCalls.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c), ...chatCalls.values()];
+  const byIndex = (calls: Map<number, ToolCall>) => [...calls.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c);
+  answer.toolCalls = [...byIndex(itemCalls), ...chatCalls.values(), ...byIndex(blockCalls)];
   // Deltas are what a client saw; the final response fills in only what deltas did not carry.
   if (final && typeof final === 'object') {
     const whole = fromJson(final);
@@ -131,6 +148,14 @@ function fromJson(body: JsonObject): Answer {
         const call = toolCallOf(item);
         if (call) answer.toolCalls.push(call);
       }
+    }
+    return answer;
+  }
+  if (body.type === 'message' && Array.isArray(body.content)) {
+    for (const block of body.content) {
+      if (block?.type === 'text') answer.text += String(block.text ?? '');
+      else if (block?.type === 'thinking') answer.reasoning += String(block.thinking ?? '');
+      else if (block?.type === 'tool_use') answer.toolCalls.push({ name: String(block.name ?? ''), arguments: JSON.stringify(block.input ?? {}) });
     }
     return answer;
   }

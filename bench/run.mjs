@@ -240,6 +240,9 @@ function report(m, results, memory, translator, auditStore) {
     print('\n## DeepSeek translation (Responses request → /chat/completions upstream → Responses events)\n');
     print(`- translator alone (esbuild bundle of plugins/deepseek/stream.ts): **${translator.translatorUs.toFixed(2)} µs per upstream chunk** ` +
       `(${translator.chunksIn} chunks in → ${translator.eventsOut.toFixed(0)} events out); an identity TransformStream over the same events costs ${translator.identityUs.toFixed(2)} µs, so the translation itself is ${translator.ownUs.toFixed(2)} µs (medians of 7 interleaved rounds)`);
+    const m = translator.messages;
+    print(`- Messages front door alone (core/front-doors/messages-response.ts, hub events → Messages events, fed the DeepSeek translator's output as for Claude Code → DeepSeek): **${m.translatorUs.toFixed(2)} µs per hub event** ` +
+      `(${m.chunksIn} events in → ${m.eventsOut.toFixed(0)} out); the translation itself ${m.ownUs.toFixed(2)} µs over an identity TransformStream's ${m.identityUs.toFixed(2)} µs`);
     for (const c of [1, 100]) {
       const x = ds[`responsesStream${c}`];
       print(`- concurrency ${c}: TTFT p50 ${fmt.ms(x.ttft.p50)} ms; added vs the emulator's own /chat/completions stream ${fmt.delta(x.ttft.p50 - d[`chatStream${c}`].ttft.p50)} ms, vs its native /v1/responses stream ${fmt.delta(x.ttft.p50 - d[`responsesStream${c}`].ttft.p50)} ms`);
@@ -300,7 +303,7 @@ async function main() {
     await upstream.close();
   }
   const memory = await measureMemory();
-  log(`DeepSeek stream translator micro-benchmark, ${S.translatorS} s`);
+  log(`stream translator micro-benchmarks (DeepSeek, Messages front door), ${S.translatorS} s each`);
   const translator = await benchTranslator({ seconds: S.translatorS });
   log(`audit store at ${S.auditSizes.join(', ')} records (bench/audit-store/lowdb.ts)`);
   const auditStore = await benchAuditStore({ sizes: S.auditSizes, env: childEnv });

@@ -1,7 +1,9 @@
-// Micro-benchmark of the DeepSeek stream translator alone (chat.completion.chunk events → Responses
-// events), as the pipeline drives it: a TransformStream of parsed SSE events. dist/ holds only the
-// plugin entry, so plugins/deepseek/stream.ts is bundled by esbuild into bench/.tmp at run time
-// ('aurora' stays external and resolves to dist through the package self-reference).
+// Micro-benchmarks of the stream translators alone, as the pipeline drives them: a TransformStream of
+// parsed SSE events. The DeepSeek translator (chat.completion.chunk events → Responses events) and the
+// Messages front door (hub Responses events → Anthropic Messages events, fed the DeepSeek translator's
+// own output, as for Claude Code → DeepSeek). dist/ holds only the public entries, so both are bundled
+// by esbuild into bench/.tmp at run time ('aurora' stays external and resolves to dist through the
+// package self-reference).
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,7 +12,7 @@ import { bundleTs, root } from './bundle.mjs';
 
 async function loadTranslator() {
   const outfile = join(root, 'bench/.tmp', `deepseek-stream-${process.pid}.mjs`);
-  await bundleTs(outfile, "export { createResponsesStreamTranslator } from './plugins/deepseek/stream.ts';\nexport { createReasoningCarrier } from './plugins/deepseek/state.ts';\n");
+  await bundleTs(outfile, "export { createResponsesStreamTranslator } from './plugins/deepseek/stream.ts';\nexport { createReasoningCarrier } from './plugins/deepseek/state.ts';\nexport { hubToMessagesStream } from './core/front-doors/messages-response.ts';\n");
   try {
     return await import(pathToFileURL(outfile).href);
   } finally {
@@ -38,15 +40,12 @@ async function drain(events, transform) {
   return out;
 }
 
-/** µs per upstream chunk for the translator, and for an identity TransformStream (the stream machinery alone). */
-export async function benchTranslator({ seconds = 3 } = {}) {
-  const { createResponsesStreamTranslator, createReasoningCarrier } = await loadTranslator();
-  const carrier = createReasoningCarrier('bench-secret-bench-secret');
-  const events = deepseekEvents(50, 200);
-  const request = { model: 'deepseek-v4-pro', input: 'bench', stream: true };
-  const translator = () => createResponsesStreamTranslator({ request, model: 'deepseek-v4-pro', carrier });
+/**
+ * µs per incoming chunk for `translator`, and for an identity TransformStream over the same events
+ * (the stream machinery alone), in interleaved rounds.
+ */
+async function measureTranslator(events, translator, seconds) {
   const identity = () => new TransformStream();
-
   const measure = async (make, budgetMs) => {
     let streams = 0;
     let produced = 0;
@@ -82,6 +81,21 @@ export async function benchTranslator({ seconds = 3 } = {}) {
     ownUs: diffs[diffs.length >> 1],
     streams: tr.reduce((n, r) => n + r.streams, 0),
   };
+}
+
+/** The DeepSeek translator, and the Messages front door over what the DeepSeek translator emits. */
+export async function benchTranslator({ seconds = 3 } = {}) {
+  const { createResponsesStreamTranslator, createReasoningCarrier, hubToMessagesStream } = await loadTranslator();
+  const carrier = createReasoningCarrier('bench-secret-bench-secret');
+  const events = deepseekEvents(50, 200);
+  const request = { model: 'deepseek-v4-pro', input: 'bench', stream: true };
+  const translator = () => createResponsesStreamTranslator({ request, model: 'deepseek-v4-pro', carrier });
+  const deepseek = await measureTranslator(events, translator, seconds);
+  const hubEvents = [];
+  const reader = ReadableStream.from(events).pipeThrough(translator()).getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) hubEvents.push(r.value);
+  const messages = await measureTranslator(hubEvents, () => hubToMessagesStream({ model: 'deepseek-v4-pro', omitThinking: false }), seconds);
+  return { ...deepseek, messages };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) console.log(await benchTranslator());

@@ -194,6 +194,11 @@ describe('count_tokens and models', () => {
     expect(counted.input_tokens).toBeGreaterThan(0);
   });
 
+  it('Claude Code\'s start-up probe (HEAD /api/hello) gets a plain 404, which it ignores', async () => {
+    const res = await fetch(`${suite.gw.url}/api/hello`, { method: 'HEAD' });
+    expect(res.status).toBe(404);
+  });
+
   it('GET /v1/models answers an Anthropic client in the Models API shape', async () => {
     const res = await fetch(`${suite.gw.url}/v1/models?limit=1000`, { headers: { 'x-api-key': MASTER_KEY, 'anthropic-version': '2023-06-01' } });
     const list = await res.json();

@@ -10,6 +10,8 @@ import type { GatewayError } from '../errors.ts';
 import type { JsonObject, ModelApi, Provider, SseEvent, Usage } from '../types.ts';
 import { usageFromJson } from '../usage.ts';
 import { anthropicErrorOf, anthropicErrorType, anthropicErrorBody } from './messages-errors.ts';
+import { chatToHub } from './chat-request.ts';
+import { hubToChatResponse, hubToChatStream } from './chat-response.ts';
 import { messagesToHub } from './messages-request.ts';
 import { hubToMessagesResponse, hubToMessagesStream } from './messages-response.ts';
 
@@ -37,25 +39,26 @@ export interface TranslationAnnotation {
  * reports goes to `into.usage` (the core's own accounting of translated answers).
  */
 export function enterFrontDoor(ctx: MutableContext, provider: Provider, into: { usage: Usage | undefined }): FrontDoor | undefined {
-  if (ctx.clientApi !== 'messages' || (provider.apis ?? DEFAULT_APIS).includes('messages')) return undefined;
+  const api = ctx.clientApi;
+  if ((api !== 'messages' && api !== 'chat.completions') || (provider.apis ?? DEFAULT_APIS).includes(api)) return undefined;
   const client = ctx.body!;
-  const { body, dropped } = messagesToHub(client);
-  ctx.annotations.translated = (dropped.length > 0 ? { from: 'messages', to: 'responses', dropped } : { from: 'messages', to: 'responses' }) satisfies TranslationAnnotation;
+  const { body, dropped } = api === 'messages' ? messagesToHub(client) : chatToHub(client);
+  ctx.annotations.translated = (dropped.length > 0 ? { from: api, to: 'responses', dropped } : { from: api, to: 'responses' }) satisfies TranslationAnnotation;
   ctx.body = body;
   ctx.endpoint = 'responses';
-  const options = {
-    model: String(client.model),
-    omitThinking: client.thinking?.display === 'omitted',
-    onUsage: (usage: Usage) => void (into.usage = usage),
-  };
+  const onUsage = (usage: Usage) => void (into.usage = usage);
+  const model = String(client.model);
+  const answers = api === 'messages'
+    ? { whole: (hub: JsonObject) => hubToMessagesResponse(hub, { model, omitThinking: client.thinking?.display === 'omitted' }), stream: () => hubToMessagesStream({ model, omitThinking: client.thinking?.display === 'omitted', onUsage }) }
+    : { whole: (hub: JsonObject) => hubToChatResponse(hub, { model, includeUsage: false }), stream: () => hubToChatStream({ model, includeUsage: client.stream_options?.include_usage === true, onUsage }) };
   return {
     answer(hub) {
       into.usage = usageFromJson(hub) ?? into.usage;
-      const { body, failed } = hubToMessagesResponse(hub, options);
+      const { body, failed } = answers.whole(hub);
       // A whole answer that says it failed is the upstream's failure: 502, in the client's shape.
       return { status: failed ? 502 : 200, body };
     },
-    stream: () => hubToMessagesStream(options),
+    stream: answers.stream,
   };
 }
 

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from './logger.ts';
-import type { Endpoint, JsonObject, Principal, RequestContext, Route } from './types.ts';
+import type { Endpoint, JsonObject, Principal, RequestContext, Route, Target } from './types.ts';
 
 /**
  * The client's side of a request: whether it is still there, or whether the gateway ended it
@@ -72,6 +72,7 @@ export interface MutableContext extends RequestContext {
   stream: boolean;
   principal: Principal | undefined;
   route: Route | undefined;
+  target: Target | undefined;
   readonly connection: ClientConnection;
   readonly [NODE]: { req: IncomingMessage; res: ServerResponse } | undefined;
 }
@@ -105,6 +106,7 @@ class Context implements MutableContext {
   stream = false;
   principal: Principal | undefined = undefined;
   route: Route | undefined = undefined;
+  target: Target | undefined = undefined;
   readonly [NODE]: { req: IncomingMessage; res: ServerResponse } | undefined;
   #parentLog: Logger;
   #log: Logger | undefined;

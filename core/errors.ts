@@ -25,6 +25,7 @@ export const ERRORS = {
   AURORA_ERR_MISSING_PARAM: { status: 400, type: 'invalid_request_error', code: 'missing_required_parameter', message: 'Missing required parameter: %s' },
   AURORA_ERR_MODEL_NOT_FOUND: { status: 404, type: 'invalid_request_error', code: 'model_not_found', message: 'The model %s is not served by this gateway' },
   AURORA_ERR_NOT_FOUND: { status: 404, type: 'invalid_request_error', code: 'unknown_url', message: 'Unknown path: %s %s' },
+  AURORA_ERR_NO_UPSTREAM: { status: 503, type: 'server_error', code: 'no_upstream_available', message: 'No upstream can serve %s now: every target is unavailable (its circuit breaker is open or its key set aside); retry shortly' },
   AURORA_ERR_ORIGIN_NOT_ALLOWED: { status: 403, type: 'invalid_request_error', code: 'origin_not_allowed', message: 'Requests from the web page at %s are refused: without a master key this gateway serves only its own dashboard and non-browser clients' },
   AURORA_ERR_PERMISSION_DENIED: { status: 403, type: 'invalid_request_error', code: 'permission_denied', message: '%s' },
   // 400, not 5xx: Codex retries 5xx up to 30 times, which would hide a misconfiguration the user must fix.

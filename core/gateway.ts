@@ -11,6 +11,9 @@ import { createHooks, type Hooks } from './hooks.ts';
 import { listen, type Listening } from './listen.ts';
 import { createLogger, type LogLevel, type Logger } from './logger.ts';
 import { checkPlugins, freezeHooks, sortPlugins, tapPlugins } from './plugins.ts';
+import { createHealth } from './routing/breakers.ts';
+import { checkRouting, routingRoutes } from './routing/startup.ts';
+import { createRouter, type Router, type RoutingOptions } from './routing/router.ts';
 import { createScrubbing, type Scrubbing } from './secret-scrubber.ts';
 import { createRequestListener } from './server.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -43,6 +46,8 @@ export interface ServerOptions {
 
 export interface AuroraConfig {
   server?: ServerOptions;
+  /** Model aliases, fallback chains, circuit breakers and attempt timing (docs/routing.md). */
+  routing?: RoutingOptions;
   /** Rebuild the config when it (or a file it imports) changes, and swap the pipeline without dropping requests. */
   watch?: boolean;
   log?: { level?: LogLevel };
@@ -76,6 +81,8 @@ export interface Gateway {
   readonly metrics: Metrics | undefined;
   /** What each plugin says it serves (providers, model patterns, auth), for the banner and --check. */
   describe(): Array<{ plugin: string } & PluginDescription>;
+  /** The routing config as compiled (aliases, fallbacks). */
+  readonly router: Router;
 }
 
 export const SERVER_DEFAULTS: Required<ServerOptions> = {
@@ -104,6 +111,7 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
   const log = options.logger ?? createLogger({ level: config.log?.level ?? 'info', secrets: () => secrets });
   const hooks = createHooks();
   const wants = tapPlugins(hooks, plugins);
+  const router = createRouter(config.routing);
 
   const routes: PluginRoute[] = [];
   let captureLimit = 0;
@@ -135,8 +143,20 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
     throw new StartupError('AURORA_ERR_PLUGIN_SETUP', `plugin ${failed.name} failed in setup(): ${(err as Error)?.message ?? err}`, { cause: err });
   }
   freezeHooks(hooks);
+  try {
+    await checkRouting(router, hooks, log, options.configFile ?? 'the config passed to createGateway()');
+  } catch (err) {
+    await closePlugins([...plugins].reverse(), log);
+    throw err;
+  }
 
   const metrics = server.metrics ? createMetrics() : undefined;
+  const health = createHealth(config.routing?.breaker);
+  health.onChange = (target) => {
+    metrics?.breaker(target.provider, target.id, target.state);
+    log.warn(`upstream ${target.id}: circuit ${target.state}`, { provider: target.provider, failures: target.failures });
+  };
+  routes.push(...routingRoutes(services, router, health));
   const audited = hooks.onAudit.isUsed();
   // Secrets are added in setup; a plugin's later addSecret (rare) is picked up on the next request.
   let scrubbing: Scrubbing = createScrubbing(secrets);
@@ -159,6 +179,8 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
     isClosing: () => closing,
     closing: closingController.signal,
     loopbackOnly: () => loopbackOnly,
+    router,
+    health,
     begin(ctx) {
       active.add(ctx);
       return () => {
@@ -173,6 +195,7 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
       metrics,
       audited,
       captureLimit: () => captureLimit,
+      released: (target) => health.finished(target),
       secrets: () => secrets,
       track(pending) {
         pendingAudits.add(pending);
@@ -208,6 +231,7 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
       return loopbackOnly;
     },
     describe: () => plugins.map((p) => ({ plugin: p.name, ...p.describe?.() })),
+    router,
     async listen(opts = {}) {
       if (listening) throw new Error('gateway is already listening');
       listening = await listen(handler, { ...server, host: opts.host ?? server.host, port: opts.port ?? server.port, loopbackOnly, log });

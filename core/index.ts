@@ -17,6 +17,9 @@ export { nodeHttpSend, requireApiKey, upstreamError, upstreamUrl } from './upstr
 export { compileModelPatterns } from './patterns.ts';
 export { presentedKey, presentedKeys } from './presented-key.ts';
 export { retryPolicySchema } from './retry.ts';
+export { poolSchema, targetsOf } from './routing/targets.ts';
+export type { RoutingOptions } from './routing/router.ts';
+export type { BreakerOptions, TargetHealth } from './routing/breakers.ts';
 export type * from './types.ts';
 
 import type { AuroraConfig } from './gateway.ts';

@@ -23,6 +23,12 @@ export interface Metrics {
   streamOpened(): void;
   streamClosed(): void;
   observe(observation: Observation): void;
+  /** One attempt at an upstream (a request with fallbacks or a pool may make several). */
+  attempted(provider: string, outcome: 'ok' | 'failed'): void;
+  /** A request answered by a fallback of the provider it was routed to first. */
+  fellBack(from: string, to: string): void;
+  /** A target's circuit breaker changed state. */
+  breaker(provider: string, target: string, state: 'closed' | 'open' | 'half-open'): void;
 }
 
 export const MAX_LABEL_VALUES = 100;
@@ -56,6 +62,9 @@ export function createMetrics(): Metrics {
   const tokens = new Counter({ name: 'aurora_tokens_total', help: 'Tokens by provider, model and kind (input, cached, output, reasoning)', labelNames: ['provider', 'model', 'kind'], registers: [registry] });
   const upstreamErrors = new Counter({ name: 'aurora_upstream_errors_total', help: 'Failed upstream calls and broken streams, by provider and code', labelNames: ['provider', 'code'], registers: [registry] });
   const openStreams = new Gauge({ name: 'aurora_open_streams', help: 'Streams being sent to clients now', registers: [registry] });
+  const attempts = new Counter({ name: 'aurora_upstream_attempts_total', help: 'Attempts at an upstream, by provider and outcome (a request with fallbacks or a pool may make several)', labelNames: ['provider', 'outcome'], registers: [registry] });
+  const fallbacks = new Counter({ name: 'aurora_fallbacks_total', help: 'Requests answered by a fallback, by the provider routed first and the one that answered', labelNames: ['from', 'to'], registers: [registry] });
+  const breakers = new Gauge({ name: 'aurora_breaker_state', help: 'Circuit breaker of each upstream target: 0 closed, 1 half-open, 2 open', labelNames: ['provider', 'target'], registers: [registry] });
   const modelLabel = boundedLabel();
   const codeLabel = boundedLabel();
 
@@ -85,6 +94,9 @@ export function createMetrics(): Metrics {
 
   return {
     registry,
+    attempted: (provider, outcome) => attempts.inc({ provider, outcome }),
+    fellBack: (from, to) => fallbacks.inc({ from, to }),
+    breaker: (provider, target, state) => breakers.set({ provider, target }, state === 'closed' ? 0 : state === 'half-open' ? 1 : 2),
     streamOpened: () => openStreams.inc(),
     streamClosed: () => openStreams.dec(),
     observe(r) {

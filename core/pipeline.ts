@@ -9,7 +9,7 @@ import { BodyCapture } from './capture.ts';
 import { chunkSource, type ChunkSource, type IdleLimit } from './chunk-source.ts';
 import { askForChatUsage, keepChatUsage } from './chat-usage.ts';
 import { estimateInputTokens } from './front-doors/count-tokens.ts';
-import { DEFAULT_APIS, enterFrontDoor, errorBodyFor, upstreamErrorBodyFor } from './front-doors/index.ts';
+import { DEFAULT_APIS, enterFrontDoor, errorBodyFor, upstreamErrorBodyFor, type FrontDoor } from './front-doors/index.ts';
 import { anthropicModelList } from './front-doors/models.ts';
 import { discardBody, hasBody, nodeBodyOf, readBodyText, takeBody } from './node-body.ts';
 import type { MutableContext } from './context.ts';
@@ -20,6 +20,9 @@ import type { HookWants } from './plugins.ts';
 import { Recorder, type RecorderServices, type WireResult } from './recorder.ts';
 import { parseJsonBody, rememberRawBody, serializeBody } from './request-body.ts';
 import { withRetries } from './retry.ts';
+import type { Health } from './routing/breakers.ts';
+import type { Router } from './routing/router.ts';
+import { orderTargets } from './routing/targets.ts';
 import type { Scrubbing } from './secret-scrubber.ts';
 import { SseEventTooLargeError } from './sse.ts';
 import { createLazyEventStream } from './stream.ts';
@@ -55,6 +58,10 @@ export interface PipelineServices {
   /** The largest upstream body the gateway holds whole (a translated answer, one streamed event, an error body). */
   upstreamBodyLimit: number;
   recorder: RecorderServices;
+  /** Aliases and fallbacks (the config's `routing`). */
+  router: Router;
+  /** Breakers and set-aside keys of every upstream target. */
+  health: Health;
 }
 
 /** How the server adapter reads the client's body and writes the answer; it reports what went out. */
@@ -127,36 +134,30 @@ async function runPipeline(services: PipelineServices, ctx: MutableContext, read
     model = ctx.body.model as string;
   }
 
-  const route = (await hooks.resolveModel.promise(model, ctx)) ?? (ctx.endpoint === 'models' ? LOCAL_MODELS : undefined);
-  if (!route) throw new GatewayError('AURORA_ERR_MODEL_NOT_FOUND', { args: [model], param: 'model' });
-  ctx.route = route;
+  // An alias is served as the model it names; the client's name stays in the body and the record.
+  const served = model === '' ? model : services.router.served(model);
+  const first = (await hooks.resolveModel.promise(served, ctx)) ?? (ctx.endpoint === 'models' ? LOCAL_MODELS : undefined);
+  if (!first) throw new GatewayError('AURORA_ERR_MODEL_NOT_FOUND', { args: [model], param: 'model' });
+  ctx.route = first;
   const routed = ctx as RoutedContext;
 
-  if (route === LOCAL_MODELS) return jsonReply(200, modelList(await hooks.transformResponse.promise({ object: 'list', data: [] }, routed), ctx), {});
-  if (endpoint === 'messages.count_tokens' && !(route.provider.apis ?? DEFAULT_APIS).includes('messages')) {
+  if (first === LOCAL_MODELS) return jsonReply(200, modelList(await hooks.transformResponse.promise({ object: 'list', data: [] }, routed), ctx, services.router), {});
+  if (endpoint === 'messages.count_tokens' && !(first.provider.apis ?? DEFAULT_APIS).includes('messages')) {
     // No upstream to ask: an estimate, and the answer says it is one.
     return jsonReply(200, { input_tokens: estimateInputTokens(ctx.body!) }, { 'x-aurora-token-count': 'estimate' });
   }
-  // A provider that does not take the client's API gets the hub translation (ctx.body, ctx.endpoint).
-  const door = enterFrontDoor(ctx, route.provider, recorder);
 
   const captureLimit = services.capture(routed);
   const capture = captureLimit !== false;
   const keepBodies = capture && captureLimit > 0;
-  let body = ctx.body && route.model !== model ? { ...ctx.body, model: route.model } : ctx.body;
-  // Usage is wanted (audit, metrics, limits) but a Chat stream reports it only when asked.
-  const chatUsage = capture && ctx.endpoint === 'chat.completions' && ctx.stream && body ? askForChatUsage(body) : undefined;
-  if (chatUsage) body = chatUsage.body;
-  let request: UpstreamRequest = { method: ctx.method, path: ENDPOINT_PATHS[ctx.endpoint!], headers: upstreamHeaders(ctx.headers), body };
-  if (services.wants.transformRequest(routed)) request = await hooks.transformRequest.promise(request, routed);
-
-  // The upstream request is kept only for a trail that keeps bodies (usage needs none of it).
-  if (keepBodies) {
-    const text = request.body === undefined ? undefined : Buffer.from(serializeBody(request.body)).toString('utf8');
-    recorder.upstreamRequest = { url: upstreamUrl(route.provider, request.path), headers: request.headers, body: text };
+  const sent = await sendWithFallbacks(services, ctx, recorder, served, first, keepBodies);
+  if ('status' in sent) {
+    // Every attempt failed: the last upstream answer, as it came (an error status and its message).
+    if (capture) recorder.clientCapture = recorder.upstreamCapture = captureOf(sent.body as string, captureLimit);
+    return sent;
   }
-  const forward = route.provider.forward ?? nodeHttpSend;
-  const upstream = await untilEnded(ctx, withRetries(route.provider.retry, ctx, () => forward(request, routed)));
+  const { upstream, door, chatUsage } = sent;
+  const route = ctx.route;
   recorder.upstreamStatus = upstream.status;
   recorder.upstreamHeaders = upstream.headers;
 
@@ -166,12 +167,8 @@ async function runPipeline(services: PipelineServices, ctx: MutableContext, read
   const scrub = scrubbing.active ? scrubbing.text : undefined;
 
   if (upstream.status >= 400) {
-    const { reply, error } = await upstreamErrorReply(upstream, route, scrubbing, idle, ctx);
-    if (capture) {
-      recorder.clientCapture = captureOf(reply.body as string, captureLimit);
-      recorder.upstreamCapture = recorder.clientCapture;
-    }
-    recorder.fail({ code: error.code ?? `upstream_${reply.status}`, message: error.message }, true);
+    const reply = await upstreamErrorReply(upstream, route, scrubbing, idle, ctx, recorder);
+    if (capture) recorder.clientCapture = recorder.upstreamCapture = captureOf(reply.body as string, captureLimit);
     return reply;
   }
   const headers = clientHeaders(upstream.headers, scrub);
@@ -209,7 +206,8 @@ async function runPipeline(services: PipelineServices, ctx: MutableContext, read
     return { status: upstream.status, headers, body: null, events: out, capture: recorder.clientCapture, cutUpstream: (reason) => source?.cancel(reason) };
   }
 
-  if (contentType.includes('json') && (door !== undefined || services.wants.transformResponse(routed) || wantsAnthropicModels(ctx))) {
+  const listing = ctx.endpoint === 'models' && (wantsAnthropicModels(ctx) || Object.keys(services.router.aliases).length > 0);
+  if (contentType.includes('json') && (door !== undefined || services.wants.transformResponse(routed) || listing)) {
     const text = await readWhole(upstream, route, services.upstreamBodyLimit, 'a response body', idle);
     let json: JsonObject;
     try {
@@ -219,7 +217,7 @@ async function runPipeline(services: PipelineServices, ctx: MutableContext, read
     }
     if (keepBodies) recorder.upstreamCapture = captureOf(text, captureLimit);
     const hub = await hooks.transformResponse.promise(json, routed);
-    const answer = door ? door.answer(hub) : { status: upstream.status, body: ctx.endpoint === 'models' ? modelList(hub, ctx) : hub };
+    const answer = door ? door.answer(hub) : { status: upstream.status, body: ctx.endpoint === 'models' ? modelList(hub, ctx, services.router) : hub };
     if (door && answer.status !== upstream.status) recorder.fail({ code: 'upstream_failed', message: String(answer.body.error?.message ?? 'the upstream failed') }, true);
     const reply = jsonReply(answer.status, answer.body, headers);
     if (capture) recorder.clientCapture = captureOf(reply.body as string, captureLimit);
@@ -291,7 +289,7 @@ export function jsonReply(status: number, body: unknown, headers: Record<string,
  * Upstream said no: keep its status, message and Retry-After, in the OpenAI error shape, with any
  * secret it echoed (some providers repeat the key they rejected) scrubbed.
  */
-async function upstreamErrorReply(upstream: Response, route: Route, scrubbing: Scrubbing, idle: IdleLimit, ctx: MutableContext): Promise<{ reply: Reply; error: OpenAIErrorBody['error'] }> {
+async function upstreamErrorReply(upstream: Response, route: Route, scrubbing: Scrubbing, idle: IdleLimit, ctx: MutableContext, recorder: Recorder): Promise<Reply> {
   const text = scrubbing.text(await readWhole(upstream, route, ERROR_BODY_LIMIT, `an error body (status ${upstream.status})`, idle));
   let body: OpenAIErrorBody;
   let json: unknown;
@@ -307,8 +305,215 @@ async function upstreamErrorReply(upstream: Response, route: Route, scrubbing: S
     body = errorBody(text || `Provider ${route.provider.name} answered ${upstream.status} ${upstream.statusText}`, 'upstream_error', `upstream_${upstream.status}`);
   }
   const shaped = upstreamErrorBodyFor(ctx.clientApi, upstream.status, body, json, ctx.id);
-  return { reply: jsonReply(upstream.status, shaped, clientHeaders(upstream.headers, scrubbing.active ? scrubbing.text : undefined)), error: body.error };
+  recorder.fail({ code: body.error.code ?? `upstream_${upstream.status}`, message: body.error.message }, true);
+  return jsonReply(upstream.status, shaped, clientHeaders(upstream.headers, scrubbing.active ? scrubbing.text : undefined));
 }
+
+/** What a successful attempt leaves for the answer. */
+interface Sent {
+  upstream: Response;
+  door: FrontDoor | undefined;
+  chatUsage: { body: JsonObject } | undefined;
+}
+
+/** The request as one attempt sends it: translated for its route, through transformRequest. */
+async function prepareAttempt(services: PipelineServices, ctx: MutableContext, recorder: Recorder, keepBodies: boolean) {
+  const routed = ctx as RoutedContext;
+  const route = routed.route;
+  const model = ctx.body?.model;
+  // A provider that does not take the client's API gets the hub translation (ctx.body, ctx.endpoint).
+  const door = enterFrontDoor(ctx, route.provider, recorder);
+  let body = ctx.body && route.model !== model ? { ...ctx.body, model: route.model } : ctx.body;
+  // Usage is wanted (audit, metrics, limits) but a Chat stream reports it only when asked.
+  const chatUsage = services.capture(routed) !== false && ctx.endpoint === 'chat.completions' && ctx.stream && body ? askForChatUsage(body) : undefined;
+  if (chatUsage) body = chatUsage.body;
+  let request: UpstreamRequest = { method: ctx.method, path: ENDPOINT_PATHS[ctx.endpoint!], headers: upstreamHeaders(ctx.headers), body };
+  if (services.wants.transformRequest(routed)) request = await services.hooks.transformRequest.promise(request, routed);
+  // The upstream request is kept only for a trail that keeps bodies (usage needs none of it).
+  if (keepBodies) {
+    const text = request.body === undefined ? undefined : Buffer.from(serializeBody(request.body)).toString('utf8');
+    recorder.upstreamRequest = { url: upstreamUrl(routed.target, request.path), headers: request.headers, body: text };
+  }
+  return { request, door, chatUsage };
+}
+
+/**
+ * The attempts of one request: its route's targets (a pool spreads them), then each fallback's,
+ * until one answers. An attempt that fails before its answer started — no connection, no headers
+ * in time, 429, 5xx, a refused provider key — hands the request to the next; any other answer
+ * (a success, or a 4xx that the request itself earned) is the answer. Each attempt starts again
+ * from the client's request, so a fallback to another provider is translated for that provider.
+ * Returns the answer to process, or — every attempt failed — the last upstream error as a reply.
+ */
+async function sendWithFallbacks(services: PipelineServices, ctx: MutableContext, recorder: Recorder, served: string, first: Route, keepBodies: boolean): Promise<Sent | Reply> {
+  const { router, health } = services;
+  const client = { body: ctx.body, endpoint: ctx.endpoint };
+  const chain = router.fallbacksOf(served);
+  const candidates: Array<{ model: string; route: Route | undefined }> = [{ model: served, route: first }, ...chain.map((model) => ({ model, route: undefined }))];
+  const attempts: Attempt[] = [];
+  const deadline = ctx.startedAt + router.budgetMs;
+  let lastReply: Reply | undefined;
+  let lastError: unknown;
+  const done = (sent: Sent | Reply): Sent | Reply => {
+    if (attempts.length > 1) ctx.annotations.attempts = attempts;
+    return sent;
+  };
+
+  for (let c = 0; c < candidates.length; c++) {
+    const candidate = candidates[c]!;
+    ctx.body = client.body;
+    ctx.endpoint = client.endpoint;
+    let route = candidate.route;
+    if (!route) {
+      try {
+        route = await services.hooks.resolveModel.promise(candidate.model, ctx);
+      } catch (err) {
+        // A fallback this key may not use (403) or no one can serve is skipped, not the request's end.
+        if (!GatewayError.is(err) || err.status >= 500) throw err;
+        attempts.push({ model: candidate.model, provider: null, target: null, outcome: 'skipped', reason: err.code });
+        continue;
+      }
+      if (!route) {
+        attempts.push({ model: candidate.model, provider: null, target: null, outcome: 'skipped', reason: 'model_not_found' });
+        continue;
+      }
+    }
+    const targets = orderTargets(route.provider, health);
+    for (let t = 0; t < targets.length; t++) {
+      const target = targets[t]!;
+      const base = { model: candidate.model, provider: route.provider.name, target: target.id };
+      if (!health.admits(target.id)) {
+        attempts.push({ ...base, outcome: 'skipped', reason: 'unavailable' });
+        continue;
+      }
+      const remaining = deadline - performance.now();
+      if (remaining <= 0 && attempts.length > 0) break;
+      const last = c === candidates.length - 1 && t === targets.length - 1;
+      ctx.body = client.body;
+      ctx.endpoint = client.endpoint;
+      ctx.route = route;
+      ctx.target = target;
+      const started = performance.now();
+      let prepared: Awaited<ReturnType<typeof prepareAttempt>>;
+      try {
+        prepared = await prepareAttempt(services, ctx, recorder, keepBodies);
+      } catch (err) {
+        // A provider without its key is skipped for the next; any other refusal is the request's own.
+        if (!GatewayError.is(err) || err.id !== 'AURORA_ERR_PROVIDER_NOT_CONFIGURED' || last) throw err;
+        attempts.push({ ...base, outcome: 'skipped', reason: err.code });
+        lastError = err;
+        continue;
+      }
+      const forward = route.provider.forward ?? nodeHttpSend;
+      const routed = ctx as RoutedContext;
+      health.started(target.id, route.provider.name);
+      recorder.target = target.id;
+      let upstream: Response;
+      try {
+        const call = withRetries(route.provider.retry, ctx, () => forward(prepared.request, routed));
+        // An attempt with another after it gets a shorter wait, so a hanging provider costs little.
+        upstream = await untilEnded(ctx, last ? call : withTimeout(call, Math.min(router.attemptTimeoutMs, Math.max(1, remaining)), route));
+      } catch (err) {
+        health.finished(target.id);
+        recorder.target = undefined;
+        if (!isUpstreamFailure(err) || ctx.connection.closed || last) throw err;
+        health.failed(target.id);
+        attempts.push({ ...base, outcome: 'failed', reason: (err as GatewayError).code, ms: round(performance.now() - started) });
+        services.recorder.metrics?.attempted(route.provider.name, 'failed');
+        lastError = err;
+        continue;
+      }
+      const verdict = judge(upstream.status);
+      if (verdict === 'answer' || last) {
+        if (verdict === 'answer' && upstream.status < 500) health.succeeded(target.id);
+        else if (verdict !== 'answer') health.failed(target.id);
+        attempts.push({ ...base, outcome: upstream.status < 400 ? 'ok' : 'failed', status: upstream.status, ms: round(performance.now() - started) });
+        services.recorder.metrics?.attempted(route.provider.name, upstream.status < 400 ? 'ok' : 'failed');
+        if (c > 0) services.recorder.metrics?.fellBack(first.provider.name, route.provider.name);
+        return done({ upstream, door: prepared.door, chatUsage: prepared.chatUsage });
+      }
+      // A failure the next attempt may not share: remember its answer (the client gets it if none
+      // does better), let the target rest, and go on.
+      if (verdict === 'key') health.setAside(target.id, route.provider.name, Date.now() + KEY_REFUSED_MS, `key refused (${upstream.status})`);
+      else if (verdict === 'throttled') health.setAside(target.id, route.provider.name, Date.now() + retryAfterMs(upstream.headers.get('retry-after')), 'throttled (429)');
+      else health.failed(target.id);
+      health.finished(target.id);
+      recorder.target = undefined;
+      attempts.push({ ...base, outcome: 'failed', status: upstream.status, ms: round(performance.now() - started) });
+      services.recorder.metrics?.attempted(route.provider.name, 'failed');
+      const idle: IdleLimit = { ms: route.provider.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, error: () => new GatewayError('AURORA_ERR_UPSTREAM_IDLE', { args: [route!.provider.name, route!.provider.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS] }) };
+      recorder.upstreamStatus = upstream.status;
+      recorder.upstreamHeaders = upstream.headers;
+      lastReply = await upstreamErrorReply(upstream, route, services.scrubbing(), idle, ctx, recorder);
+    }
+  }
+  if (attempts.length > 1) ctx.annotations.attempts = attempts;
+  if (lastReply) return lastReply;
+  if (lastError) throw lastError;
+  throw new GatewayError('AURORA_ERR_NO_UPSTREAM', { args: [served], headers: { 'retry-after': String(Math.ceil(RETRY_UNAVAILABLE_MS / 1000)) } });
+}
+
+/** One attempt as the audit record keeps it (`annotations.attempts`, when there was more than one). */
+export interface Attempt {
+  model: string;
+  provider: string | null;
+  target: string | null;
+  outcome: 'ok' | 'failed' | 'skipped';
+  status?: number;
+  /** Why it failed or was skipped: an error code (`upstream_timeout`, `model_not_found`, `unavailable`…). */
+  reason?: string;
+  ms?: number;
+}
+
+// A refused key stays aside long enough not to be hammered, short enough to notice a fix.
+const KEY_REFUSED_MS = 5 * 60_000;
+const THROTTLED_MS = 30_000;
+const RETRY_UNAVAILABLE_MS = 5_000;
+
+/** What an upstream status means for the next attempt. */
+function judge(status: number): 'answer' | 'key' | 'throttled' | 'upstream' {
+  if (status < 400) return 'answer';
+  if (status === 401 || status === 402 || status === 403) return 'key';
+  if (status === 429) return 'throttled';
+  if (status >= 500 || status === 408) return 'upstream';
+  return 'answer'; // the request's own fault: another provider would refuse it too
+}
+
+function isUpstreamFailure(err: unknown): boolean {
+  return GatewayError.is(err) && (err.id === 'AURORA_ERR_UPSTREAM_UNREACHABLE' || err.id === 'AURORA_ERR_UPSTREAM_TIMEOUT');
+}
+
+function retryAfterMs(header: string | null): number {
+  if (!header) return THROTTLED_MS;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : THROTTLED_MS;
+}
+
+/** `call`, or a 504 after `ms`; an answer that comes later is let go. */
+function withTimeout(call: Promise<Response>, ms: number, route: Route): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      reject(new GatewayError('AURORA_ERR_UPSTREAM_TIMEOUT', { args: [route.provider.name, Math.round(ms)] }));
+    }, ms);
+    call.then(
+      (response) => {
+        clearTimeout(timer);
+        if (timedOut) void discardBody(response);
+        else resolve(response);
+      },
+      (err) => {
+        clearTimeout(timer);
+        if (!timedOut) reject(err);
+      },
+    );
+  });
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
 
 /** A failure after the stream started, described for the in-band error event. */
 function upstreamStreamError(route: Route, err: unknown, limit: number): GatewayError {
@@ -335,6 +540,12 @@ function wantsAnthropicModels(ctx: MutableContext): boolean {
   return ctx.endpoint === 'models' && ctx.headers.get('anthropic-version') !== null;
 }
 
-function modelList(list: JsonObject, ctx: MutableContext): JsonObject {
+/** The model list as the client's API shapes it, with the routing's aliases added. */
+function modelList(list: JsonObject, ctx: MutableContext, router: Router): JsonObject {
+  const aliases = Object.keys(router.aliases);
+  if (aliases.length > 0 && Array.isArray(list.data)) {
+    const listed = new Set(list.data.map((m: JsonObject) => m?.id));
+    list = { ...list, data: [...list.data, ...aliases.filter((a) => !listed.has(a)).map((id) => ({ id, object: 'model', created: 0, owned_by: 'aurora' }))] };
+  }
   return wantsAnthropicModels(ctx) ? anthropicModelList(list) : list;
 }

@@ -52,6 +52,8 @@ export interface RecorderServices {
   secrets: () => Iterable<string>;
   /** Hands a pending onAudit run to the gateway, which awaits it on close. */
   track: (pending: Promise<void>) => void;
+  /** The request that an upstream target served is over (its in-flight count drops). */
+  released?: (target: string) => void;
 }
 
 
@@ -69,6 +71,8 @@ export class Recorder {
   /** The body of an error the gateway answered by itself. */
   errorText: string | undefined;
   error: RecordedError | undefined;
+  /** The upstream target serving the request, while it does (released when the request ends). */
+  target: string | undefined;
   #ended = false;
 
   constructor(readonly ctx: MutableContext, private readonly services: RecorderServices) {}
@@ -83,6 +87,7 @@ export class Recorder {
     if (this.#ended) return;
     this.#ended = true;
     const { ctx, services } = this;
+    if (this.target !== undefined) services.released?.(this.target);
     const contentType = wire.headers['content-type'];
     let outcome: Outcome = 'ok';
     let error = this.error;

@@ -89,7 +89,11 @@ async function handle(services: ServerServices, req: IncomingMessage, res: Serve
   if (method === 'GET' || method === 'HEAD') {
     // Liveness: the process answers. Readiness: it takes new work (not while draining on shutdown).
     if (path === '/health') return sendJson(res, 200, { status: services.isClosing() ? 'closing' : 'ok' });
-    if (path === '/ready') return sendJson(res, services.isClosing() ? 503 : 200, { ready: !services.isClosing() });
+    if (path === '/ready') {
+      // Ready while not draining; the upstream targets' breakers say what it can reach (a probe may care).
+      const upstreams = services.health.list().map((t) => ({ target: t.id, provider: t.provider, state: t.state, setAside: t.setAsideUntil !== null }));
+      return sendJson(res, services.isClosing() ? 503 : 200, { ready: !services.isClosing(), upstreams });
+    }
     if (path === '/metrics' && services.metrics) return sendMetrics(res, services.metrics);
   }
 

@@ -37,6 +37,16 @@ export interface Provider {
   /** Send the request yourself (e.g. through http-proxy-3). Must honour `ctx.signal`. */
   forward?: (request: UpstreamRequest, ctx: RoutedContext) => Promise<Response>;
   /**
+   * Several keys and/or base URLs serving the same models (keys of one account, regions,
+   * self-hosted replicas): the core spreads attempts over them and sets aside a target whose key is
+   * refused or throttled. A target leaves out what it shares with the provider (`baseUrl`, `apiKey`).
+   */
+  pool?: {
+    targets: PoolTarget[];
+    /** `round-robin` (weighted, the default) or `least-in-flight` (fewest open requests per weight). */
+    balance?: 'round-robin' | 'least-in-flight';
+  };
+  /**
    * The model APIs this provider takes as they come. A request in another one is translated by
    * the core through the hub (a Responses request) before any transformRequest tap sees it, and
    * the answer back. Default: `['responses', 'chat.completions']`.
@@ -49,6 +59,25 @@ export interface RetryPolicy {
   attempts: number;
   /** First backoff (ms), doubled each attempt, with jitter. Default 250. */
   baseDelayMs?: number;
+}
+
+/** One member of a provider's pool; what it leaves out it shares with the provider. */
+export interface PoolTarget {
+  /** Shown in target ids (`<provider>#<name>`); default its position, from 1. */
+  name?: string;
+  baseUrl?: string;
+  apiKey?: string;
+  /** Share of the requests, relative to the others. Default 1. */
+  weight?: number;
+}
+
+/** Where one attempt goes: a provider's base URL and key (the provider itself, or one of its pool). */
+export interface Target {
+  /** `<provider>` or `<provider>#<pool member>`: in logs, metrics, the audit and the admin API. */
+  id: string;
+  baseUrl: string;
+  apiKey: string | undefined;
+  weight: number;
 }
 
 /** The answer of `resolveModel`: which provider serves the request, under which model name. */
@@ -106,6 +135,8 @@ export interface RequestContext {
 /** The context once `resolveModel` has answered. */
 export interface RoutedContext extends RequestContext {
   route: Route;
+  /** Where this attempt goes: send to `target.baseUrl` with `target.apiKey` (a pool picks one per attempt). */
+  readonly target: Target;
 }
 
 export interface Usage {
@@ -239,7 +270,7 @@ export interface Plugin extends PluginHooks {
 
 export interface PluginDescription {
   /** Upstreams this plugin routes to, with the model names or globs it claims ('*' for a catch-all). */
-  providers?: Array<{ name: string; baseUrl: string; models: string[]; keySet: boolean }>;
+  providers?: Array<{ name: string; baseUrl: string; models: string[]; keySet: boolean; /** Pool target ids, when the provider has a pool. */ targets?: string[] }>;
   /** One-line facts worth showing at startup (e.g. "auth: master key required"). */
   notes?: string[];
 }

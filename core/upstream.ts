@@ -14,7 +14,7 @@ import { GatewayError } from './errors.ts';
 import { nodeBodyResponse } from './node-body.ts';
 import { forEachHeader } from './node-headers.ts';
 import { serializeBody } from './request-body.ts';
-import type { Provider, RoutedContext, UpstreamRequest } from './types.ts';
+import type { Provider, RoutedContext, Target, UpstreamRequest } from './types.ts';
 
 /** How long a provider may take to send its response headers, unless it sets `headersTimeoutMs`. */
 export const DEFAULT_HEADERS_TIMEOUT_MS = 300_000;
@@ -23,18 +23,22 @@ export const DEFAULT_HEADERS_TIMEOUT_MS = 300_000;
 // process open (node unrefs free sockets).
 const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
-/** Join a base URL and a provider-relative path without doubling or losing the slash. */
-export function upstreamUrl(provider: Provider, path: string): string {
-  const base = provider.baseUrl.endsWith('/') ? provider.baseUrl.slice(0, -1) : provider.baseUrl;
+/** Join a base URL (a provider's or an attempt's target's) and a relative path without doubling or losing the slash. */
+export function upstreamUrl(endpoint: { baseUrl: string }, path: string): string {
+  const base = endpoint.baseUrl.endsWith('/') ? endpoint.baseUrl.slice(0, -1) : endpoint.baseUrl;
   return base + (path.startsWith('/') ? path : `/${path}`);
 }
 
-/** The key must be set before the request leaves; a missing one is the operator's to fix. */
-export function requireApiKey(provider: Provider): string {
-  if (!provider.apiKey) {
+/**
+ * The key to send (the attempt's target's, else the provider's): it must be set before the request
+ * leaves; a missing one is the operator's to fix.
+ */
+export function requireApiKey(provider: Provider, target?: Target): string {
+  const key = target ? target.apiKey : provider.apiKey;
+  if (!key) {
     throw new GatewayError('AURORA_ERR_PROVIDER_NOT_CONFIGURED', { args: [provider.name, provider.apiKeyEnv ?? 'the provider apiKey option'] });
   }
-  return provider.apiKey;
+  return key;
 }
 
 /** The headers to send: the pipeline's, the provider key, and the body's type and length. */
@@ -126,9 +130,10 @@ export const nodeHttpSend: Send = resendOnStaleSocket(send);
 
 function send(request: UpstreamRequest, ctx: RoutedContext): Promise<Response> {
   const { provider } = ctx.route;
+  const target = ctx.target;
   const body = request.body === undefined ? undefined : serializeBody(request.body);
-  const headers = outgoingHeaders(request, requireApiKey(provider), body);
-  const url = new URL(upstreamUrl(provider, request.path));
+  const headers = outgoingHeaders(request, requireApiKey(provider, target), body);
+  const url = new URL(upstreamUrl(target ?? provider, request.path));
   const signal = ctx.signal;
   if (signal.aborted) return Promise.reject(signal.reason);
   const https = url.protocol === 'https:';

@@ -74,7 +74,9 @@ describe('/metrics and /ready', () => {
   it('/ready answers 200 while serving', async () => {
     const res = await fetch(`${suite.gw.url}/ready`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ready: true });
+    const body = await res.json();
+    expect(body.ready).toBe(true);
+    expect(body.upstreams).toEqual(expect.arrayContaining([{ target: 'openai', provider: 'openai', state: 'closed', setAside: false }]));
   });
 });
 

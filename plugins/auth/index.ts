@@ -141,7 +141,8 @@ export default function auth(options: AuthOptions = {}): Plugin {
       filter: (ctx) => tpmKey(ctx) !== undefined,
       async handler(request, ctx) {
         const record = tpmKey(ctx);
-        if (!record || !limiter) return request;
+        // Once per request: a fallback attempt runs the transforms again, and holds what the first reserved.
+        if (!record || !limiter || reservations.has(ctx)) return request;
         const answer = await limiter.reserve(record.id, record.tpm, reservationFor(ctx));
         if (answer.refusal) throw rateLimited(record.id, answer.refusal);
         reservations.set(ctx, answer.reservation);

@@ -40,6 +40,7 @@ export default function deepseek(options: DeepSeekOptions = {}): Plugin {
     if (options.headersTimeoutMs !== undefined) provider.headersTimeoutMs = options.headersTimeoutMs;
     if (options.idleTimeoutMs !== undefined) provider.idleTimeoutMs = options.idleTimeoutMs;
     if (options.retry !== undefined) provider.retry = options.retry;
+    if (options.pool) provider.pool = { targets: options.pool, balance: options.balance };
     // A modelMap key is a name clients request, so it is claimed too (otherwise the map would do nothing
     // unless each key were also repeated in `models`).
     const names = [...(options.models ?? DEFAULT_MODELS), ...Object.keys(modelMap)];
@@ -47,7 +48,7 @@ export default function deepseek(options: DeepSeekOptions = {}): Plugin {
       provider,
       claims: compileModelPatterns(names),
       listed: [...new Set(names.filter((n) => !n.includes('*')))],
-      carrier: createReasoningCarrier(options.reasoningSecret ?? defaultReasoningSecret(apiKey)),
+      carrier: createReasoningCarrier(options.reasoningSecret ?? defaultReasoningSecret(apiKey ?? options.pool?.find((t) => t.apiKey)?.apiKey)),
     };
     return state;
   };
@@ -63,6 +64,7 @@ export default function deepseek(options: DeepSeekOptions = {}): Plugin {
       const s = init();
       // Keep the key and the carrier secret out of logs, audit records and upstream echoes.
       gateway.addSecret(s.provider.apiKey);
+      for (const target of options.pool ?? []) gateway.addSecret(target.apiKey);
       gateway.addSecret(options.reasoningSecret);
       if (!s.provider.apiKey) gateway.log.warn('deepseek: no API key (set DEEPSEEK_API_KEY); its requests will fail until it is set');
     },

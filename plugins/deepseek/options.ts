@@ -1,4 +1,4 @@
-import { retryPolicySchema, type RetryPolicy } from 'aurora';
+import { poolSchema, retryPolicySchema, type PoolTarget, type RetryPolicy } from 'aurora';
 
 /**
  * Options of the deepseek plugin. Everything has a default, so `deepseek()` alone serves
@@ -30,6 +30,10 @@ export interface DeepSeekOptions {
   idleTimeoutMs?: number;
   /** Retry failures before any response byte (unreachable, timeout, 502/503/504). Default: none. */
   retry?: RetryPolicy;
+  /** Several DeepSeek keys (or compatible base URLs) to spread requests over; see the openai plugin's `pool`. */
+  pool?: PoolTarget[];
+  /** How requests spread over `pool`: `round-robin` (weighted, default) or `least-in-flight`. */
+  balance?: 'round-robin' | 'least-in-flight';
 }
 
 /** JSON Schema (draft-07) the core validates `options` against at startup. */
@@ -46,5 +50,7 @@ export const deepseekOptionsSchema = {
     headersTimeoutMs: { type: 'integer', minimum: 1 },
     idleTimeoutMs: { type: 'integer', minimum: 1 },
     retry: retryPolicySchema,
+    pool: poolSchema,
+    balance: { enum: ['round-robin', 'least-in-flight'] },
   },
 } as const;

@@ -53,10 +53,10 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
   function send(request: UpstreamRequest, ctx: RoutedContext): Promise<Response> {
     const raw = nodeRequestOf(ctx)!;
     const { provider } = ctx.route;
-    const target = targetOf(upstreamUrl(provider, request.path));
+    const target = targetOf(upstreamUrl(ctx.target ?? provider, request.path));
     const body = request.body === undefined ? undefined : serializeBody(request.body);
     // Exactly the headers the pipeline decided on, not the client's (nor its key).
-    const headers = outgoingHeaders(request, requireApiKey(provider), body);
+    const headers = outgoingHeaders(request, requireApiKey(provider, ctx.target), body);
 
     let proxyReq: ClientRequest | undefined;
     const answer = awaitResponse(provider, () => {

@@ -2,7 +2,7 @@
  * openai: passthrough to any OpenAI-compatible upstream (/responses, /chat/completions, /models).
  * Bodies go out as the pipeline left them; streams come back byte for byte.
  */
-import { compileModelPatterns, definePlugin, type Plugin, type Provider } from 'aurora';
+import { compileModelPatterns, definePlugin, targetsOf, type Plugin, type Provider } from 'aurora';
 import { createProxyForwarder, type ProxyForwarder } from './forward.ts';
 import { DEFAULT_WITHOUT_REASONING, openaiOptionsSchema, type OpenAIOptions } from './options.ts';
 
@@ -36,6 +36,10 @@ export default function openai(options: OpenAIOptions = {}): Plugin {
         retry: options.retry,
         forward: (request, ctx) => forwarder!.forward(request, ctx),
       };
+      if (options.pool) {
+        for (const target of options.pool) gateway.addSecret(target.apiKey);
+        provider.pool = { targets: options.pool, balance: options.balance };
+      }
       if (!catchAll) claims = compileModelPatterns(options.models!);
     },
     resolveModel(model, ctx) {
@@ -62,7 +66,7 @@ export default function openai(options: OpenAIOptions = {}): Plugin {
       }
       return response;
     } },
-    describe: () => ({ providers: [{ name, baseUrl: provider.baseUrl, models: catchAll ? ['*'] : options.models!, keySet: Boolean(provider.apiKey) }] }),
+    describe: () => ({ providers: [{ name, baseUrl: provider.baseUrl, models: catchAll ? ['*'] : options.models!, keySet: Boolean(provider.apiKey) || Boolean(options.pool?.every((t) => t.apiKey)), targets: targetsOf(provider).map((t) => t.id) }] }),
     close() {
       forwarder?.close();
     },

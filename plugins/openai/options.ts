@@ -1,4 +1,4 @@
-import { retryPolicySchema, type RetryPolicy } from 'aurora';
+import { poolSchema, retryPolicySchema, type PoolTarget, type RetryPolicy } from 'aurora';
 
 export interface OpenAIOptions {
   /** Shown in logs, audit records and errors; set it when you add several OpenAI-compatible upstreams. Default 'openai'. */
@@ -20,6 +20,14 @@ export interface OpenAIOptions {
   /** Open connections kept to the upstream for reuse. Default 256. */
   maxSockets?: number;
   /**
+   * Several keys and/or base URLs for the same models (keys of one account, regions, replicas):
+   * requests are spread over them, and a target whose key is refused or throttled is set aside
+   * for a while. A target leaves out what it shares with the plugin's `baseUrl` / `apiKey`.
+   */
+  pool?: PoolTarget[];
+  /** How requests spread over `pool`: `round-robin` (weighted, default) or `least-in-flight`. */
+  balance?: 'round-robin' | 'least-in-flight';
+  /**
    * Model globs that do not reason and refuse `reasoning` (OpenAI answers 400). A request the core
    * translated from another API (Claude Code always states its thinking) goes to them without it;
    * a Responses client's own request is passed as sent. Default: `gpt-4*`, `gpt-3.5*`, `chatgpt-*`.
@@ -40,6 +48,8 @@ export const openaiOptionsSchema = {
     headersTimeoutMs: { type: 'integer', minimum: 1 },
     maxSockets: { type: 'integer', minimum: 1 },
     withoutReasoning: { type: 'array', items: { type: 'string', minLength: 1 } },
+    pool: poolSchema,
+    balance: { enum: ['round-robin', 'least-in-flight'] },
     idleTimeoutMs: { type: 'integer', minimum: 1 },
     retry: retryPolicySchema,
   },

@@ -11,7 +11,7 @@ import { createHooks, type Hooks } from './hooks.ts';
 import { listen, type Listening } from './listen.ts';
 import { createLogger, type LogLevel, type Logger } from './logger.ts';
 import { checkPlugins, freezeHooks, sortPlugins, tapPlugins } from './plugins.ts';
-import { createHealth } from './routing/breakers.ts';
+import { createHealth, type TargetHealth } from './routing/breakers.ts';
 import { checkRouting, routingRoutes } from './routing/startup.ts';
 import { createRouter, type Router, type RoutingOptions } from './routing/router.ts';
 import { createScrubbing, type Scrubbing } from './secret-scrubber.ts';
@@ -83,6 +83,8 @@ export interface Gateway {
   describe(): Array<{ plugin: string } & PluginDescription>;
   /** The routing config as compiled (aliases, fallbacks). */
   readonly router: Router;
+  /** Every upstream target (a provider, or each member of its pool) with its breaker and set-aside. */
+  upstreams(): TargetHealth[];
 }
 
 export const SERVER_DEFAULTS: Required<ServerOptions> = {
@@ -156,6 +158,9 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
     metrics?.breaker(target.provider, target.id, target.state);
     log.warn(`upstream ${target.id}: circuit ${target.state}`, { provider: target.provider, failures: target.failures });
   };
+  for (const { providers = [] } of plugins.map((p) => p.describe?.() ?? {})) {
+    for (const provider of providers) for (const id of provider.targets ?? [provider.name]) health.register(id, provider.name);
+  }
   routes.push(...routingRoutes(services, router, health));
   const audited = hooks.onAudit.isUsed();
   // Secrets are added in setup; a plugin's later addSecret (rare) is picked up on the next request.
@@ -232,6 +237,7 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
     },
     describe: () => plugins.map((p) => ({ plugin: p.name, ...p.describe?.() })),
     router,
+    upstreams: () => health.list(),
     async listen(opts = {}) {
       if (listening) throw new Error('gateway is already listening');
       listening = await listen(handler, { ...server, host: opts.host ?? server.host, port: opts.port ?? server.port, loopbackOnly, log });

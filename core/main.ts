@@ -153,6 +153,8 @@ function describeGateway(gateway: Gateway, url: string): string {
   for (const { notes = [] } of described) for (const note of notes) lines.push(`  ${note}`);
   for (const [alias, model] of Object.entries(gateway.router.aliases)) lines.push(`  alias:     ${alias} → ${model}`);
   for (const [model, chain] of Object.entries(gateway.router.fallbacks)) lines.push(`  fallback:  ${model} → ${chain.join(' → ')}`);
+  const upstreams = gateway.upstreams();
+  if (upstreams.length) lines.push(`  breakers:  ${upstreams.map((u) => `${u.id} ${u.state}`).join(' · ')}`);
   if (!gateway.hooks.onAuth.isUsed()) lines.push('  auth: no plugin answers onAuth — every request gets 401; add auth() to plugins');
   if (url.startsWith('http')) lines.push(`  endpoints: ${url}/v1/responses  ${url}/v1/chat/completions  ${url}/v1/models  ${url}/health${gateway.metrics ? `  ${url}/metrics` : ''}`);
   return `${lines.join('\n')}\n`;

@@ -430,6 +430,10 @@ async function sendWithFallbacks(services: PipelineServices, ctx: MutableContext
         attempts.push({ ...base, outcome: upstream.status < 400 ? 'ok' : 'failed', status: upstream.status, ms: round(performance.now() - started) });
         services.recorder.metrics?.attempted(route.provider.name, upstream.status < 400 ? 'ok' : 'failed');
         if (c > 0) services.recorder.metrics?.fellBack(first.provider.name, route.provider.name);
+        // This attempt's answer is the request's: an earlier attempt's error is in the attempts only.
+        recorder.error = undefined;
+        // Which member of a pool served it (one without a pool is its provider, recorded already).
+        if (route.provider.pool) ctx.annotations.target = target.id;
         return done({ upstream, door: prepared.door, chatUsage: prepared.chatUsage });
       }
       // A failure the next attempt may not share: remember its answer (the client gets it if none

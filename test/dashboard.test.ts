@@ -74,6 +74,7 @@ beforeAll(async () => {
   await buildDashboard({ outdir: join(tmp, 'assets') });
   mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
   gw = await createTestGateway({
+    routing: { fallbacks: { 'gpt-flaky': ['gpt-5.5'] } },
     plugins: [
       auth({ masterKey: MASTER_KEY }),
       effort({ 'gpt-5*': { low: 'low', medium: 'medium', high: 'high', xhigh: 'high' } }),
@@ -287,6 +288,28 @@ describe('audit dashboard', () => {
     const lines = (await readFile(await download.path(), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { model: string });
     expect(lines).toHaveLength(56);
     expect(new Set(lines.map((l) => l.model))).toEqual(new Set(['gpt-burst']));
+    await page.click('.filter-actions button:has-text("Reset")');
+  });
+
+  it('shows each attempt of a request that fell back: which failed and why, which served', async () => {
+    mock.enqueue({ http: { status: 503, body: { error: { message: 'overloaded' } } } });
+    await client.responses.create({ model: 'gpt-flaky', input: 'fall back please' });
+    await page.fill('input[name=model]', 'gpt-flaky');
+    await page.press('input[name=model]', 'Enter');
+    await expect.poll(() => rowCount(page)).toBe(1);
+    await rows(page).first().locator('a').click();
+    await page.waitForSelector('[data-testid=attempts]');
+    const attempts = page.locator('[data-testid=attempts] tbody tr');
+    expect(await attempts.count()).toBe(2);
+    expect(await attempts.nth(0).innerText()).toMatch(/gpt-flaky\s+openai\s+failed\s+503/);
+    expect(await attempts.nth(1).innerText()).toMatch(/gpt-5\.5\s+openai\s+ok\s+200/);
+    expect(await page.locator('[data-testid=attempts] h2').innerText()).toBe('Attempts (2)');
+    // The request succeeded: the failed attempt is in the attempts, not the request's outcome.
+    expect(await page.locator('.detail-head').innerText()).not.toContain('error');
+    expect(await page.locator('.banner-error').count()).toBe(0);
+    await page.screenshot({ path: join(RESULTS, 'dashboard-audit-attempts.png'), fullPage: true });
+    await page.click('a.back');
+    await page.waitForSelector('table.requests');
     await page.click('.filter-actions button:has-text("Reset")');
   });
 

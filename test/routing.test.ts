@@ -10,7 +10,7 @@ import { createTestGateway, readSseEvents, startMockUpstream, type MockUpstream,
 import auth from 'aurora/plugins/auth';
 import deepseek from 'aurora/plugins/deepseek';
 import openai from 'aurora/plugins/openai';
-import { MASTER_KEY, UPSTREAM_KEY, closedPort, post } from './helpers.ts';
+import { MASTER_KEY, UPSTREAM_KEY, buildIfStale, closedPort, post, runCore, tempDir, writeConfig } from './helpers.ts';
 
 let primary: MockUpstream;
 let secondary: MockUpstream;
@@ -109,6 +109,8 @@ describe('fallbacks', () => {
     const gw = await chain(primary.url);
     primary.enqueue({ http: { status: 500, body: { error: { message: 'boom' } } } });
     expect((await ask(gw, {})).status).toBe(200);
+    // The request succeeded; the failed attempt is in its attempts, not its outcome.
+    expect(await lastAudit()).toMatchObject({ outcome: 'ok', status: 200, error: null, annotations: { attempts: [{ provider: 'deepseek', outcome: 'failed', status: 500 }, { provider: 'openai', outcome: 'ok', status: 200 }] } });
     primary.enqueue({ http: { status: 503, body: { error: { message: 'busy' } } } });
     expect((await ask(gw, {})).status).toBe(200);
     primary.enqueue({ http: { status: 400, body: { error: { message: 'bad request', type: 'invalid_request_error' } } } });
@@ -167,7 +169,10 @@ describe('circuit breakers', () => {
     expect(primary.requests.length).toBe(seen); // skipped at once: no request reached DeepSeek
     const routing = await (await fetch(`${gw.url}/admin/api/v1/routing`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json();
     expect(routing.targets).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'deepseek', state: 'open' })]));
-    expect((await (await fetch(`${gw.url}/ready`)).json()).upstreams).toEqual(expect.arrayContaining([{ target: 'deepseek', provider: 'deepseek', state: 'open', setAside: false }]));
+    expect((await (await fetch(`${gw.url}/ready`)).json()).upstreams).toEqual([
+      { target: 'deepseek', provider: 'deepseek', state: 'open', setAside: false },
+      { target: 'openai', provider: 'openai', state: 'closed', setAside: false },
+    ]);
 
     await new Promise((r) => setTimeout(r, 350));
     expect((await ask(gw, {})).status).toBe(200); // the probe, answered by a recovered DeepSeek
@@ -217,16 +222,46 @@ describe('pools', () => {
 
   it('a target whose key is refused (401) is set aside; its requests go to the next key', async () => {
     const gw = await createTestGateway({
-      plugins: [auth({ masterKey: MASTER_KEY }), openai({ baseUrl: `${primary.url}/v1`, pool: [{ name: 'revoked', apiKey: 'sk-revoked-000000000' }, { name: 'good', apiKey: UPSTREAM_KEY }] })],
+      plugins: [auth({ masterKey: MASTER_KEY }), openai({ baseUrl: `${primary.url}/v1`, pool: [{ name: 'revoked', apiKey: 'sk-revoked-000000000' }, { name: 'good', apiKey: UPSTREAM_KEY }] }), recordAudits],
     });
     gateways.push(gw);
     for (let i = 0; i < 4; i++) expect((await post(`${gw.baseUrl}/responses`, { model: 'gpt-5.5', input: 'hi' })).status).toBe(200);
     const refused = primary.requests.filter((r) => r.headers.authorization === 'Bearer sk-revoked-000000000').length;
     expect(refused).toBe(1);
+    expect((await lastAudit()).annotations).toMatchObject({ target: 'openai#good' });
+    const routing = await (await fetch(`${gw.url}/admin/api/v1/routing`, { headers: { authorization: `Bearer ${MASTER_KEY}` } })).json();
+    expect(routing.targets.map((t: { id: string; setAsideReason: string | null }) => [t.id, t.setAsideReason])).toEqual([['openai#revoked', 'key refused (401)'], ['openai#good', null]]);
+    expect(JSON.stringify(routing)).not.toContain('sk-revoked');
   });
 });
 
 describe('routing config is checked at start', () => {
+  it('a routing config in aurora.config.ts validates and the banner shows aliases, fallbacks and every target\'s breaker', async () => {
+    buildIfStale();
+    const dir = await tempDir();
+    const file = await writeConfig(dir, `import { defineConfig } from 'aurora';
+import auth from 'aurora/plugins/auth';
+import deepseek from 'aurora/plugins/deepseek';
+import openai from 'aurora/plugins/openai';
+export default defineConfig({
+  routing: { aliases: { 'codex-default': 'deepseek-v4-pro' }, fallbacks: { 'deepseek-*': ['gpt-5.5'] }, breaker: { failures: 3 } },
+  plugins: [
+    auth(),
+    deepseek({ apiKey: 'sk-ds' }),
+    openai({ models: ['gpt-*'], pool: [{ name: 'us', apiKey: 'sk-us', weight: 2 }, { name: 'eu', apiKey: 'sk-eu', baseUrl: 'https://eu.example/v1' }] }),
+  ],
+});
+`);
+    const { code, output } = await runCore(['--config', file, '--check']);
+    expect(code).toBe(0);
+    expect(output).toContain('alias:     codex-default → deepseek-v4-pro');
+    expect(output).toContain('fallback:  deepseek-* → gpt-5.5');
+    expect(output).toContain('breakers:  deepseek closed · openai#us closed · openai#eu closed');
+    expect(output).not.toContain('sk-us');
+    expect(output).not.toContain('no API key');
+  });
+
+
   const start = (config: Parameters<typeof createGateway>[0]) => createGateway({ log: { level: 'silent' }, ...config }).then((gw) => gw.close());
 
   it('a fallback or an alias to a model no plugin serves', async () => {

@@ -61,7 +61,8 @@ function Detail({ r }: { r: AuditDetail }): ComponentChild {
   const effort = r.annotations?.effort as Record<string, unknown> | undefined;
   // What the client got; the upstream's answer when the gateway sent nothing readable.
   const answer = [r.reconstructed, r.trail?.clientResponse.reconstructed, r.trail?.upstreamResponse?.reconstructed].find(hasAnswer);
-  const otherAnnotations = Object.fromEntries(Object.entries(r.annotations ?? {}).filter(([k]) => k !== 'effort'));
+  const attempts = attemptsOf(r.annotations);
+  const otherAnnotations = Object.fromEntries(Object.entries(r.annotations ?? {}).filter(([k]) => k !== 'effort' && k !== 'attempts'));
   return h(
     'div',
     null,
@@ -122,8 +123,57 @@ function Detail({ r }: { r: AuditDetail }): ComponentChild {
         Object.keys(otherAnnotations).length ? h('div', { class: 'annotations' }, h('h3', null, 'Annotations'), h(JsonTree, { value: otherAnnotations, openDepth: 1 })) : null,
       ),
     ),
+    attempts ? h(AttemptsView, { attempts }) : null,
     answer ? h(ReconstructedView, { rec: answer, stream: r.stream }) : null,
     h(Trail, { trail: r.trail }),
+  );
+}
+
+/** One attempt of a routed request, as the core records it in `annotations.attempts`. */
+interface Attempt {
+  model: string;
+  provider: string | null;
+  target: string | null;
+  outcome: 'ok' | 'failed' | 'skipped';
+  status?: number;
+  reason?: string;
+  ms?: number;
+}
+
+const OUTCOME_CLASS = { ok: 'outcome outcome-ok', failed: 'outcome outcome-bad', skipped: 'chip chip-warn' } as const;
+
+function attemptsOf(annotations: Record<string, unknown> | null | undefined): Attempt[] | null {
+  const list = annotations?.attempts;
+  return Array.isArray(list) && list.length ? (list as Attempt[]) : null;
+}
+
+/** Which routes were tried, in order: which one served, which failed or were skipped, and why. */
+function AttemptsView({ attempts }: { attempts: Attempt[] }): ComponentChild {
+  return h(
+    'section',
+    { class: 'card attempts', 'data-testid': 'attempts' },
+    h('h2', null, `Attempts (${attempts.length})`),
+    h(
+      'table',
+      { class: 'kv attempts-table' },
+      h('thead', null, h('tr', null, h('th', null, '#'), h('th', null, 'Model'), h('th', null, 'Target'), h('th', null, 'Outcome'), h('th', null, 'Why'), h('th', null, 'Time'))),
+      h(
+        'tbody',
+        null,
+        attempts.map((a, i) =>
+          h(
+            'tr',
+            { class: `attempt attempt-${a.outcome}` },
+            h('td', null, String(i + 1)),
+            h('td', { class: 'mono' }, a.model),
+            h('td', { class: 'mono' }, a.target ?? a.provider ?? '—'),
+            h('td', null, h('span', { class: OUTCOME_CLASS[a.outcome] }, a.outcome)),
+            h('td', null, [a.status === undefined ? null : String(a.status), a.reason ?? null].filter(Boolean).join(' · ') || '—'),
+            h('td', null, a.ms === undefined ? '—' : formatMs(a.ms)),
+          ),
+        ),
+      ),
+    ),
   );
 }
 

@@ -44,6 +44,8 @@ export interface Health {
   failed(id: string): void;
   /** The upstream refused or throttled this target's key: skip it until `untilMs` (epoch). */
   setAside(id: string, provider: string, untilMs: number, reason: string): void;
+  /** Makes a target known before its first request, so the admin API and /ready list it. */
+  register(id: string, provider: string): void;
   started(id: string, provider: string): void;
   finished(id: string): void;
   inFlight(id: string): number;
@@ -121,6 +123,9 @@ export function createHealth(options: BreakerOptions = {}, now: () => number = D
       e.setAsideReason = reason;
       e.probing = false;
     },
+    register(id, provider) {
+      entry(id, provider);
+    },
     started(id, provider) {
       entry(id, provider).inFlight++;
     },
@@ -131,9 +136,10 @@ export function createHealth(options: BreakerOptions = {}, now: () => number = D
     inFlight: (id) => entries.get(id)?.inFlight ?? 0,
     list: () => [...entries.values()].map(snapshot),
   };
+  const snapshot = (e: Entry): TargetHealth => {
+    // An elapsed set-aside is cleared on the next admit; it is over already for whoever looks.
+    const aside = e.setAsideUntil !== null && e.setAsideUntil > now();
+    return { id: e.id, provider: e.provider, state: e.state, failures: e.failures, setAsideUntil: aside ? e.setAsideUntil : null, setAsideReason: aside ? e.setAsideReason : null, inFlight: e.inFlight };
+  };
   return health;
-}
-
-function snapshot(e: Entry): TargetHealth {
-  return { id: e.id, provider: e.provider, state: e.state, failures: e.failures, setAsideUntil: e.setAsideUntil, setAsideReason: e.setAsideReason, inFlight: e.inFlight };
 }

@@ -4,7 +4,7 @@
  * request.ts, response.ts and stream.ts, the reasoning carrier in state.ts, and the normalisation of
  * OpenAI Chat Completions requests in chat-request.ts.
  */
-import { compileModelPatterns } from 'aurora';
+import { compileModelPatterns, targetsOf } from 'aurora';
 import type { EventStream, JsonObject, Plugin, Provider, RoutedContext, UpstreamRequest } from 'aurora';
 import { toDeepSeekChatRequest } from './chat-request.ts';
 import { type DeepSeekOptions, deepseekOptionsSchema } from './options.ts';
@@ -66,12 +66,12 @@ export default function deepseek(options: DeepSeekOptions = {}): Plugin {
       gateway.addSecret(s.provider.apiKey);
       for (const target of options.pool ?? []) gateway.addSecret(target.apiKey);
       gateway.addSecret(options.reasoningSecret);
-      if (!s.provider.apiKey) gateway.log.warn('deepseek: no API key (set DEEPSEEK_API_KEY); its requests will fail until it is set');
+      if (!s.provider.apiKey && !options.pool?.every((t) => t.apiKey)) gateway.log.warn('deepseek: no API key (set DEEPSEEK_API_KEY); its requests will fail until it is set');
     },
 
     describe() {
       const s = state ?? init();
-      return { providers: [{ name: 'deepseek', baseUrl: s.provider.baseUrl, models: [...(options.models ?? DEFAULT_MODELS), ...Object.keys(modelMap)], keySet: Boolean(s.provider.apiKey) }] };
+      return { providers: [{ name: 'deepseek', baseUrl: s.provider.baseUrl, models: [...(options.models ?? DEFAULT_MODELS), ...Object.keys(modelMap)], keySet: Boolean(s.provider.apiKey) || Boolean(options.pool?.every((t) => t.apiKey)), targets: targetsOf(s.provider).map((t) => t.id) }] };
     },
 
     resolveModel(model, ctx) {

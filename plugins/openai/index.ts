@@ -25,7 +25,7 @@ export default function openai(options: OpenAIOptions = {}): Plugin {
       const apiKeyEnv = options.apiKeyEnv ?? 'OPENAI_API_KEY';
       const apiKey = options.apiKey ?? process.env[apiKeyEnv];
       gateway.addSecret(apiKey);
-      if (!apiKey) gateway.log.warn(`${name}: no API key (set ${apiKeyEnv}); its requests will fail until it is set`);
+      if (!apiKey && !options.pool?.every((t) => t.apiKey)) gateway.log.warn(`${name}: no API key (set ${apiKeyEnv}); its requests will fail until it is set`);
       provider = {
         name,
         baseUrl: options.baseUrl ?? 'https://api.openai.com/v1',

@@ -3,7 +3,6 @@
  * which enforces DeepSeek's rules (reasoning_content must come back on tool-call turns, no
  * developer role…). No network, no real key: CODEX_HOME is a temp dir with an `aurora` provider.
  */
-import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +12,9 @@ import auth from 'aurora/plugins/auth';
 import deepseek from 'aurora/plugins/deepseek';
 import effort from 'aurora/plugins/effort';
 import type { JsonObject } from 'aurora';
+import { codexHome, codexOk } from './codex-cli.ts';
 import { MASTER_KEY, ROOT } from './helpers.ts';
 
-const CODEX_BIN = join(ROOT, 'node_modules/.bin/codex');
 const PATCH = '*** Begin Patch\n*** Add File: hello.txt\n+hi\n*** End Patch\n';
 
 let mock: MockUpstream;
@@ -33,18 +32,8 @@ beforeAll(async () => {
       effort({ 'deepseek-*': { minimal: 'none', low: 'high', medium: 'high', high: 'high', xhigh: 'max' }, 'gpt-5.5': { none: 'none', minimal: 'none', low: 'high', medium: 'high', high: 'high', xhigh: 'max' } }),
     ],
   });
-  home = mkdtempSync(join(tmpdir(), 'aurora-codex-home-'));
+  home = codexHome(gw.baseUrl, 'deepseek-v4-pro');
   work = mkdtempSync(join(tmpdir(), 'aurora-codex-work-'));
-  writeFileSync(join(home, 'config.toml'), [
-    'model = "deepseek-v4-pro"',
-    'model_provider = "aurora"',
-    '[model_providers.aurora]',
-    'name = "Aurora"',
-    `base_url = "${gw.baseUrl}"`,
-    'env_key = "AURORA_API_KEY"',
-    'wire_api = "responses"',
-    '',
-  ].join('\n'));
 });
 
 afterAll(async () => {
@@ -54,23 +43,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function codex(args: string[], codexHome = home): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      CODEX_BIN,
-      ['exec', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', ...args],
-      { cwd: work, env: { ...process.env, CODEX_HOME: codexHome, AURORA_API_KEY: MASTER_KEY }, timeout: 90_000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as NodeJS.ErrnoException).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(); // `codex exec` otherwise waits for more input on stdin
-  });
-}
-
-async function run(args: string[], codexHome = home): Promise<string> {
-  const r = await codex(args, codexHome);
-  expect(r.code, r.stderr.slice(-3000)).toBe(0);
-  return r.stdout;
-}
+const run = (args: string[], codexHomeDir = home) => codexOk(args, { home: codexHomeDir, cwd: work });
 
 const assistants = (body: JsonObject) => (body.messages as JsonObject[]).filter((m) => m.role === 'assistant');
 

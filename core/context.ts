@@ -73,6 +73,8 @@ export interface MutableContext extends RequestContext {
   principal: Principal | undefined;
   route: Route | undefined;
   target: Target | undefined;
+  /** Set for an attempt the router bounds in time: `signal` is then this one (it also follows the client). */
+  attemptSignal: AbortSignal | undefined;
   readonly connection: ClientConnection;
   readonly [NODE]: { req: IncomingMessage; res: ServerResponse } | undefined;
 }
@@ -107,6 +109,7 @@ class Context implements MutableContext {
   principal: Principal | undefined = undefined;
   route: Route | undefined = undefined;
   target: Target | undefined = undefined;
+  attemptSignal: AbortSignal | undefined = undefined;
   readonly [NODE]: { req: IncomingMessage; res: ServerResponse } | undefined;
   #parentLog: Logger;
   #log: Logger | undefined;
@@ -129,7 +132,7 @@ class Context implements MutableContext {
   }
 
   get signal(): AbortSignal {
-    return this.connection.signal;
+    return this.attemptSignal ?? this.connection.signal;
   }
 }
 

@@ -26,7 +26,7 @@ import { orderTargets } from './routing/targets.ts';
 import type { Scrubbing } from './secret-scrubber.ts';
 import { SseEventTooLargeError } from './sse.ts';
 import { createLazyEventStream } from './stream.ts';
-import { nodeHttpSend, upstreamError, upstreamUrl } from './upstream.ts';
+import { DEFAULT_HEADERS_TIMEOUT_MS, nodeHttpSend, upstreamError, upstreamUrl } from './upstream.ts';
 import type { Endpoint, EventStream, JsonObject, Route, RoutedContext, UpstreamRequest } from './types.ts';
 
 export interface Reply {
@@ -408,12 +408,16 @@ async function sendWithFallbacks(services: PipelineServices, ctx: MutableContext
       const routed = ctx as RoutedContext;
       health.started(target.id, route.provider.name);
       recorder.target = target.id;
+      // An attempt with another after it gets a shorter wait, so a hanging provider costs little;
+      // one after others gets what is left of the budget.
+      const bound = !last ? Math.min(router.attemptTimeoutMs, Math.max(1, remaining)) : attempts.length > 0 && remaining < (route.provider.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS) ? Math.max(1, remaining) : 0;
+      const timer = bound ? attemptTimer(ctx, bound, route) : undefined;
       let upstream: Response;
       try {
         const call = withRetries(route.provider.retry, ctx, () => forward(prepared.request, routed));
-        // An attempt with another after it gets a shorter wait, so a hanging provider costs little.
-        upstream = await untilEnded(ctx, last ? call : withTimeout(call, Math.min(router.attemptTimeoutMs, Math.max(1, remaining)), route));
+        upstream = await untilEnded(ctx, timer ? timer.race(call) : call);
       } catch (err) {
+        timer?.clear();
         health.finished(target.id);
         recorder.target = undefined;
         if (!isUpstreamFailure(err) || ctx.connection.closed || last) throw err;
@@ -423,6 +427,7 @@ async function sendWithFallbacks(services: PipelineServices, ctx: MutableContext
         lastError = err;
         continue;
       }
+      timer?.clear();
       const verdict = judge(upstream.status);
       if (verdict === 'answer' || last) {
         if (verdict === 'answer' && upstream.status < 500) health.succeeded(target.id);
@@ -496,25 +501,42 @@ function retryAfterMs(header: string | null): number {
 }
 
 /** `call`, or a 504 after `ms`; an answer that comes later is let go. */
-function withTimeout(call: Promise<Response>, ms: number, route: Route): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      reject(new GatewayError('AURORA_ERR_UPSTREAM_TIMEOUT', { args: [route.provider.name, Math.round(ms)] }));
-    }, ms);
-    call.then(
-      (response) => {
-        clearTimeout(timer);
-        if (timedOut) void discardBody(response);
-        else resolve(response);
-      },
-      (err) => {
-        clearTimeout(timer);
-        if (!timedOut) reject(err);
-      },
-    );
-  });
+/**
+ * Bounds one attempt: after `ms` without an answer its signal aborts (the forward drops the
+ * upstream request, so a hanging upstream keeps no socket) and the race fails with a timeout.
+ */
+function attemptTimer(ctx: MutableContext, ms: number, route: Route): { race(call: Promise<Response>): Promise<Response>; clear(): void } {
+  const controller = new AbortController();
+  ctx.attemptSignal = AbortSignal.any([ctx.connection.signal, controller.signal]);
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    race(call) {
+      return new Promise((resolve, reject) => {
+        let timedOut = false;
+        timer = setTimeout(() => {
+          timedOut = true;
+          const err = new GatewayError('AURORA_ERR_UPSTREAM_TIMEOUT', { args: [route.provider.name, Math.round(ms)] });
+          controller.abort(err);
+          reject(err);
+        }, ms);
+        call.then(
+          (response) => {
+            clearTimeout(timer);
+            if (timedOut) void discardBody(response);
+            else resolve(response);
+          },
+          (err) => {
+            clearTimeout(timer);
+            if (!timedOut) reject(err);
+          },
+        );
+      });
+    },
+    clear() {
+      clearTimeout(timer);
+      ctx.attemptSignal = undefined;
+    },
+  };
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;

@@ -90,9 +90,27 @@ describe('fallbacks', () => {
   it('DeepSeek hanging before its headers: after attemptTimeoutMs the answer comes from OpenAI', async () => {
     const gw = await chain(primary.url);
     primary.enqueue({ fault: 'hang-before-headers' });
+    const dropped = primary.nextClientAbort();
     const res = await ask(gw, { stream: true });
     expect((await readSseEvents(res)).at(-1)!.event).toBe('response.completed');
     expect((await lastAudit()).annotations.attempts).toMatchObject([{ provider: 'deepseek', outcome: 'failed', reason: 'upstream_timeout' }, { provider: 'openai', outcome: 'ok' }]);
+    // The request given up on was dropped, not left open on the hanging upstream.
+    await dropped;
+  });
+
+  it('a passthrough pool member hanging: its upstream request is dropped and the next member answers', async () => {
+    const gw = await createTestGateway({
+      routing: { attemptTimeoutMs: 300 },
+      plugins: [auth({ masterKey: MASTER_KEY }), openai({ apiKey: UPSTREAM_KEY, pool: [{ name: 'a', baseUrl: `${primary.url}/v1` }, { name: 'b', baseUrl: `${secondary.url}/v1` }] })],
+    });
+    gateways.push(gw);
+    primary.enqueue({ fault: 'hang-before-headers' });
+    const dropped = primary.nextClientAbort();
+    const res = await post(`${gw.baseUrl}/responses`, { model: 'gpt-5.5', input: 'hi' });
+    expect(res.status).toBe(200);
+    expect(primary.requests).toHaveLength(1);
+    expect(secondary.requests).toHaveLength(1);
+    await dropped;
   });
 
   it('a 429 hands over to OpenAI and sets DeepSeek aside for its Retry-After: the next request does not try it', async () => {

@@ -59,18 +59,27 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
     const headers = outgoingHeaders(request, requireApiKey(provider, ctx.target), body);
 
     let proxyReq: ClientRequest | undefined;
+    // The client leaving reaches http-proxy-3 through its socket; an attempt the router gave up on
+    // (ctx.signal aborted, the client still there) must drop the upstream request here.
+    const signal = ctx.signal;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    const onAbort = () => answer.fail(signal.reason);
     const answer = awaitResponse(provider, () => {
+      signal.removeEventListener('abort', onAbort);
       setPending(raw.req, undefined);
       proxyReq?.destroy();
     });
-    setPending(raw.req, {
+    signal.addEventListener('abort', onAbort, { once: true });
+    const pending: Pending = {
       onResponse(res) {
+        signal.removeEventListener('abort', onAbort);
         setPending(raw.req, undefined);
         // The body stays a node stream: the core pipes it node to node unless a transform needs a web stream.
         answer.respond(res);
       },
       onError: (err) => answer.fail(ctx.signal.aborted ? new Error('client closed the connection') : sendFailure(provider.name, err, proxyReq)),
-    });
+    };
+    setPending(raw.req, pending);
 
     // http-proxy-3 builds the outgoing headers from `req.headers`, synchronously inside web():
     // it sees ours for that moment. Rewriting them later (its proxyReq event) is skipped when the
@@ -93,7 +102,10 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
           },
         } as unknown as Readable,
         agent: target.protocol === 'https:' ? agents.https : agents.http,
-      });
+      },
+      // This call's errors, by callback: after an attempt the router gave up on, the client request
+      // carries the next attempt, and the dropped call's late error must not fail that one.
+      (err) => pending.onError(err));
     } finally {
       raw.req.headers = clientHeaders;
     }

@@ -177,6 +177,26 @@ describe('model allow-list', () => {
   });
 });
 
+describe('model allow-list with routing', () => {
+  it('a key allowed an alias uses it and its fallback, not the model behind it by that model\'s own name', async () => {
+    const dir = await tempDir('aurora-keys-');
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const gw = await createTestGateway({
+      routing: { aliases: { 'team-default': 'gpt-4.1-mini' }, fallbacks: { 'gpt-4.1-mini': ['o4-mini'] } },
+      plugins: [auth({ masterKey: MASTER_KEY, dir }), openai({ baseUrl: `${upstream.mock.url}/v1`, apiKey: UPSTREAM_KEY, models: ['gpt-*', 'o4-*'] })],
+    });
+    cleanup.push(() => gw.close());
+    const { key } = await createKey(gw, { name: 'alias-only', models: ['team-default'] });
+    expect((await ask(gw, key, 'team-default')).status).toBe(200);
+    expect(upstream.mock.requests.at(-1)!.body.model).toBe('gpt-4.1-mini');
+    upstream.mock.enqueue({ http: { status: 503, body: { error: { message: 'busy' } } } });
+    expect((await ask(gw, key, 'team-default')).status).toBe(200);
+    expect(upstream.mock.requests.at(-1)!.body.model).toBe('o4-mini');
+    await expectError(await ask(gw, key, 'gpt-4.1-mini'), 403, 'permission_denied');
+    await expectError(await ask(gw, key, 'o4-mini'), 403, 'permission_denied');
+  });
+});
+
 describe('rate limits', () => {
   it('rpm: the request over the limit gets 429 with a Retry-After in seconds', async () => {
     const { gw } = await gateway();

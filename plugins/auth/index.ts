@@ -128,7 +128,10 @@ export default function auth(options: AuthOptions = {}): Plugin {
       if (!record?.models) return undefined;
       let allows = matchers.get(record);
       if (!allows) matchers.set(record, (allows = compileModelPatterns(record.models)));
-      if (allows(model)) return undefined;
+      // The client's own name counts too: a key allowed an alias may use what the routing serves
+      // it with (the alias's model, its fallbacks) — the routing behind a name is the operator's.
+      const asked = ctx.body?.model;
+      if (allows(model) || (typeof asked === 'string' && asked !== model && allows(asked))) return undefined;
       throw new GatewayError('AURORA_ERR_PERMISSION_DENIED', {
         param: 'model',
         message: `This API key may not use the model "${model}"; it is allowed: ${record.models.join(', ')}`,

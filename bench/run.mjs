@@ -47,6 +47,7 @@ const TARGETS = [
   // Non-stream throughput rounds only: what http-proxy-3 plus reading the body costs, for reference.
   { id: 'hp3', label: 'http-proxy-3 + body read (floor for the passthrough)', key: UPSTREAM_KEY, throughputOnly: true },
   { id: 'pass', label: 'Aurora passthrough', key: 'anything' },
+  { id: 'routed', label: 'Aurora passthrough, pool of 3 + fallback chain', key: 'anything' },
   { id: 'auth', label: 'Aurora + auth', key: MASTER_KEY, masterKey: MASTER_KEY },
   { id: 'audit', label: 'Aurora + auth + audit', key: MASTER_KEY, masterKey: MASTER_KEY, skip: auditBuilt ? undefined : 'dist/plugins/audit is not built yet' },
   { id: 'deepseek', label: 'Aurora → DeepSeek (translating)', key: 'anything' },

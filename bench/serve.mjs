@@ -1,6 +1,7 @@
 // Child process: one bench target on 127.0.0.1, on its own event loop.
 //   argv[2]: JSON { kind, upstream, apiKey, masterKey?, auditDir? }
-//   kind: raw | hp3 | pass | auth | audit | deepseek
+//   kind: raw | hp3 | pass | routed | auth | audit | deepseek
+//   (routed: the passthrough with an alias, a fallback chain and a pool of three members)
 // IPC: sends { url } when listening; answers { cmd: 'stats', gc? } with { mem: process.memoryUsage(),
 // cpu: process.cpuUsage() } (memory after two full GCs when gc is asked and the child runs with
 // --expose-gc); { cmd: 'close' } stops gracefully and exits, so a --cpu-prof child writes its profile.
@@ -26,9 +27,12 @@ if (spec.kind === 'raw' || spec.kind === 'hp3') {
     plugins.push((await import('aurora/plugins/deepseek')).default({ baseUrl: spec.upstream, apiKey: spec.apiKey }));
   } else {
     // maxSockets above the default 256 so the 1,000-stream memory run really holds 1,000 upstream calls.
-    plugins.push((await import('aurora/plugins/openai')).default({ baseUrl: `${spec.upstream}/v1`, apiKey: spec.apiKey, maxSockets: 2048 }));
+    // Routed: three pool members (one emulator: what is measured is the gateway's spreading).
+    const pool = spec.kind === 'routed' ? { pool: [{ name: 'a', weight: 2 }, { name: 'b' }, { name: 'c' }] } : {};
+    plugins.push((await import('aurora/plugins/openai')).default({ baseUrl: `${spec.upstream}/v1`, apiKey: spec.apiKey, maxSockets: 2048, ...pool }));
   }
-  const gateway = await createGateway({ log: { level: 'error' }, plugins });
+  const routing = spec.kind === 'routed' ? { aliases: { 'codex-default': 'deepseek-v4-pro' }, fallbacks: { 'deepseek-*': ['gpt-5.5'] } } : undefined;
+  const gateway = await createGateway({ log: { level: 'error' }, plugins, ...(routing ? { routing } : {}) });
   const { url } = await gateway.listen({ port: 0, host: '127.0.0.1' });
   close = () => gateway.close();
   process.send({ url });

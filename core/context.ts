@@ -17,6 +17,7 @@ export class ClientConnection {
   #controller: AbortController | undefined;
   #signal: AbortSignal | undefined;
   #onEnd: ((reason?: Error) => void) | undefined;
+  #attempt: AbortController | undefined;
 
   /** `also`: a second reason to abort the signal (the gateway closing, for endless plugin routes). */
   constructor(private readonly also?: AbortSignal) {}
@@ -31,11 +32,30 @@ export class ClientConnection {
     return this.#signal;
   }
 
+  /**
+   * A controller for one upstream attempt the router bounds in time: aborted by its owner (the
+   * attempt timed out), or with the connection's own signal when the client leaves or the request
+   * is cut. One controller, where `AbortSignal.any` would make two and link them on every attempt.
+   */
+  beginAttempt(): AbortController {
+    const controller = new AbortController();
+    if (this.closed) controller.abort(new Error('client closed the connection'));
+    else if (this.cutError) controller.abort(this.cutError);
+    this.#attempt = controller;
+    return controller;
+  }
+
+  endAttempt(): void {
+    this.#attempt = undefined;
+  }
+
   /** The client went away before its answer was complete. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.#controller?.abort(new Error('client closed the connection'));
+    const reason = new Error('client closed the connection');
+    this.#controller?.abort(reason);
+    this.#attempt?.abort(reason);
     this.#end(undefined);
   }
 
@@ -44,6 +64,7 @@ export class ClientConnection {
     if (this.closed || this.cutError) return;
     this.cutError = reason;
     this.#controller?.abort(reason);
+    this.#attempt?.abort(reason);
     this.#end(reason);
   }
 
@@ -143,4 +164,13 @@ export function createContext(init: ContextInit): MutableContext {
 /** The raw node objects of a request, for a `forward` that needs the socket (http-proxy-3). */
 export function nodeRequestOf(ctx: object): { req: IncomingMessage; res: ServerResponse } | undefined {
   return (ctx as Partial<MutableContext>)[NODE];
+}
+
+/**
+ * The signal of an attempt the router bounds in time (it gives up after `attemptTimeoutMs`), or
+ * `undefined` when the attempt may take as long as the provider allows. For a `forward` that ties
+ * its call to the client's socket (http-proxy-3) and so need not make `ctx.signal` on every request.
+ */
+export function attemptSignalOf(ctx: object): AbortSignal | undefined {
+  return (ctx as Partial<MutableContext>).attemptSignal;
 }

@@ -3,7 +3,7 @@
  * plugin, through http-proxy-3) rather than with the core's `nodeHttpSend`. Everything here
  * deals in node objects; the plugin API proper (`aurora`) stays web-standard.
  */
-export { nodeRequestOf } from './context.ts';
+export { attemptSignalOf, nodeRequestOf } from './context.ts';
 export { NodeHeaders, forEachHeader } from './node-headers.ts';
 export { nodeBodyResponse } from './node-body.ts';
 export { serializeBody } from './request-body.ts';

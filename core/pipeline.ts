@@ -417,7 +417,7 @@ async function sendWithFallbacks(services: PipelineServices, ctx: MutableContext
         const call = withRetries(route.provider.retry, ctx, () => forward(prepared.request, routed));
         upstream = await untilEnded(ctx, timer ? timer.race(call) : call);
       } catch (err) {
-        timer?.clear();
+        timer?.failed();
         health.finished(target.id);
         recorder.target = undefined;
         if (!isUpstreamFailure(err) || ctx.connection.closed || last) throw err;
@@ -427,8 +427,9 @@ async function sendWithFallbacks(services: PipelineServices, ctx: MutableContext
         lastError = err;
         continue;
       }
-      timer?.clear();
       const verdict = judge(upstream.status);
+      if (verdict === 'answer' || last) timer?.answered();
+      else timer?.failed();
       if (verdict === 'answer' || last) {
         if (verdict === 'answer' && upstream.status < 500) health.succeeded(target.id);
         else if (verdict !== 'answer') health.failed(target.id);
@@ -505,9 +506,9 @@ function retryAfterMs(header: string | null): number {
  * Bounds one attempt: after `ms` without an answer its signal aborts (the forward drops the
  * upstream request, so a hanging upstream keeps no socket) and the race fails with a timeout.
  */
-function attemptTimer(ctx: MutableContext, ms: number, route: Route): { race(call: Promise<Response>): Promise<Response>; clear(): void } {
-  const controller = new AbortController();
-  ctx.attemptSignal = AbortSignal.any([ctx.connection.signal, controller.signal]);
+function attemptTimer(ctx: MutableContext, ms: number, route: Route): { race(call: Promise<Response>): Promise<Response>; answered(): void; failed(): void } {
+  const controller = ctx.connection.beginAttempt();
+  ctx.attemptSignal = controller.signal;
   let timer: NodeJS.Timeout | undefined;
   return {
     race(call) {
@@ -532,8 +533,13 @@ function attemptTimer(ctx: MutableContext, ms: number, route: Route): { race(cal
         );
       });
     },
-    clear() {
+    answered() {
+      // The answer is the request's: its signal keeps following the client for the body's sake.
       clearTimeout(timer);
+    },
+    failed() {
+      clearTimeout(timer);
+      ctx.connection.endAttempt();
       ctx.attemptSignal = undefined;
     },
   };

@@ -98,6 +98,22 @@ describe('fallbacks', () => {
     await dropped;
   });
 
+  it('a client leaving mid-stream still drops the upstream request of an attempt that had a fallback', async () => {
+    const gw = await chain(primary.url);
+    primary.enqueue({ fault: 'never-end', events: 3 });
+    const upstreamClosed = primary.nextClientAbort();
+    const leave = new AbortController();
+    const res = await fetch(`${gw.baseUrl}/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'deepseek-v4-pro', input: 'hi', stream: true }),
+      signal: leave.signal,
+    });
+    await res.body!.getReader().read();
+    leave.abort();
+    await upstreamClosed;
+  });
+
   it('a passthrough pool member hanging: its upstream request is dropped and the next member answers', async () => {
     const gw = await createTestGateway({
       routing: { attemptTimeoutMs: 300 },

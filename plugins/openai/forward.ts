@@ -8,7 +8,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import { ProxyServer } from 'http-proxy-3';
 import { nodeHttpSend, requireApiKey, upstreamUrl, type RoutedContext, type UpstreamRequest } from 'aurora';
-import { awaitResponse, nodeRequestOf, outgoingHeaders, resendOnStaleSocket, sendFailure, serializeBody } from 'aurora/node';
+import { attemptSignalOf, awaitResponse, nodeRequestOf, outgoingHeaders, resendOnStaleSocket, sendFailure, serializeBody } from 'aurora/node';
 
 export interface ProxyForwarder {
   forward(request: UpstreamRequest, ctx: RoutedContext): Promise<Response>;
@@ -59,20 +59,21 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
     const headers = outgoingHeaders(request, requireApiKey(provider, ctx.target), body);
 
     let proxyReq: ClientRequest | undefined;
-    // The client leaving reaches http-proxy-3 through its socket; an attempt the router gave up on
-    // (ctx.signal aborted, the client still there) must drop the upstream request here.
-    const signal = ctx.signal;
-    if (signal.aborted) return Promise.reject(signal.reason);
-    const onAbort = () => answer.fail(signal.reason);
+    // The client leaving reaches http-proxy-3 through its socket (so ctx.signal, an AbortController
+    // per request, is not needed); an attempt the router gave up on, the client still there, must
+    // drop the upstream request here.
+    const bounded = attemptSignalOf(ctx);
+    if (bounded?.aborted) return Promise.reject(bounded.reason);
+    const onAbort = () => answer.fail(bounded!.reason);
     const answer = awaitResponse(provider, () => {
-      signal.removeEventListener('abort', onAbort);
+      bounded?.removeEventListener('abort', onAbort);
       setPending(raw.req, undefined);
       proxyReq?.destroy();
     });
-    signal.addEventListener('abort', onAbort, { once: true });
+    bounded?.addEventListener('abort', onAbort, { once: true });
     const pending: Pending = {
       onResponse(res) {
-        signal.removeEventListener('abort', onAbort);
+        bounded?.removeEventListener('abort', onAbort);
         setPending(raw.req, undefined);
         // The body stays a node stream: the core pipes it node to node unless a transform needs a web stream.
         answer.respond(res);

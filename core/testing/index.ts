@@ -10,6 +10,11 @@ import type { Filtered, RoutedContext, SseEvent } from '../types.ts';
 export { startMockUpstream, OK_TRIGGER } from './upstream/index.ts';
 /** The request checks the emulated DeepSeek makes (null when a Chat body passes), for unit tests of a translator. */
 export { validateChatRequest as validateDeepSeekChatRequest } from './upstream/deepseek-validate.ts';
+/**
+ * The request checks the emulated Anthropic Messages API makes (null when a body passes), for unit
+ * tests of a translator. Replayed thinking must carry signatures this emulator issued.
+ */
+export { validateMessagesRequest as validateAnthropicMessagesRequest } from './upstream/messages-validate.ts';
 export type { MockReply, MockTurn, MockUpstream, MockUpstreamOptions, RecordedRequest } from './upstream/index.ts';
 
 export interface TestGateway {

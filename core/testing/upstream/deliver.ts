@@ -14,8 +14,8 @@ const SSE_HEADERS = {
   connection: 'keep-alive',
 };
 
-export async function deliverStream(ex: Exchange, plan: StreamPlan, delayMs: number, fault?: BodyFault): Promise<void> {
-  ex.res.writeHead(200, SSE_HEADERS);
+export async function deliverStream(ex: Exchange, plan: StreamPlan, delayMs: number, fault?: BodyFault, headers: Record<string, string> = {}): Promise<void> {
+  ex.res.writeHead(200, { ...SSE_HEADERS, ...headers });
   // Headers go out before the first event so clients can measure time-to-headers.
   ex.res.flushHeaders();
   if (plan.preamble) await ex.write(plan.preamble);
@@ -34,16 +34,16 @@ export async function deliverStream(ex: Exchange, plan: StreamPlan, delayMs: num
 }
 
 /** Non-stream answers: a fault cuts or corrupts the JSON body instead of an event stream. */
-export async function deliverJson(ex: Exchange, body: unknown, fault?: BodyFault): Promise<void> {
+export async function deliverJson(ex: Exchange, body: unknown, fault?: BodyFault, headers: Record<string, string> = {}): Promise<void> {
   if (!fault) {
     const text = JSON.stringify(body);
-    ex.res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+    ex.res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
     ex.res.end(text);
     return;
   }
   if (fault.fault === 'malformed-sse') {
     const garbage = '{"id": this is not json';
-    ex.res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(garbage.length) });
+    ex.res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(garbage.length), ...headers });
     ex.res.end(garbage);
     return;
   }
@@ -53,7 +53,7 @@ export async function deliverJson(ex: Exchange, body: unknown, fault?: BodyFault
   }
   // A content-length promising the whole body makes the missing half detectable.
   const bytes = Buffer.from(JSON.stringify(body));
-  ex.res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(bytes.length) });
+  ex.res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(bytes.length), ...headers });
   await ex.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
   await finish(ex, fault);
 }

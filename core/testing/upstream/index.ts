@@ -1,4 +1,4 @@
-// Public entry point of the emulated upstream (DeepSeek Chat + OpenAI Responses).
+// Public entry point of the emulated upstream (DeepSeek Chat, OpenAI Responses, Anthropic Messages).
 export { startMockUpstream } from './server.ts';
 export type {
   FaultReply,

@@ -11,11 +11,14 @@ import { modelList } from './models.ts';
 import { ReplyQueue } from './reply-queue.ts';
 import { handleChat } from './chat-route.ts';
 import { handleResponses } from './responses-route.ts';
+import { handleCountTokens, handleMessages, type MessagesEnv } from './messages-route.ts';
+import { admitAnthropic, betasOf, sendAnthropicError } from './messages-http.ts';
+import { PromptCache } from './messages-cache.ts';
 
 // The HTTP server: recording, auth, routing, the reply queue, and the socket
 // bookkeeping behind nextClientAbort() and close().
 
-type Route = 'models' | 'chat' | 'responses';
+type Route = 'models' | 'chat' | 'responses' | 'messages' | 'count_tokens';
 
 function routeOf(method: string, path: string): Route | undefined {
   if (method === 'GET' && (path === '/v1/models' || path === '/models')) return 'models';
@@ -23,6 +26,8 @@ function routeOf(method: string, path: string): Route | undefined {
   // DeepSeek has no /v1 prefix but SDKs that append it still reach it.
   if (path === '/chat/completions' || path === '/v1/chat/completions') return 'chat';
   if (path === '/responses' || path === '/v1/responses') return 'responses';
+  if (path === '/v1/messages' || path === '/messages') return 'messages';
+  if (path === '/v1/messages/count_tokens' || path === '/messages/count_tokens') return 'count_tokens';
   return undefined;
 }
 
@@ -35,6 +40,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
   const aborts = new EventEmitter();
   aborts.setMaxListeners(0);
   const sockets = new Set<Socket>();
+  const promptCache = new PromptCache();
   let closing = false;
 
   const baseEnv = {
@@ -59,10 +65,11 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     requests.push(record);
     if (ex.gone) return;
 
+    const route = routeOf(method, path);
+    if (route === 'messages' || route === 'count_tokens') return handleAnthropic(ex, route, raw, record);
     if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
       return sendError(res, 401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key');
     }
-    const route = routeOf(method, path);
     if (!route) return sendError(res, 404, `Invalid URL (${method} ${path})`, 'invalid_request_error', null);
     if (route === 'models') return sendJson(res, 200, modelList());
     if (parsed.kind !== 'json') return sendError(res, 400, 'We could not parse the JSON body of your request. Expected a JSON object.', 'invalid_request_error', null);
@@ -77,6 +84,33 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     const scripted = toScripted(reply);
     if (route === 'chat') return handleChat(ex, parsed.value, env, scripted);
     return handleResponses(ex, parsed.value, env, scripted);
+  }
+
+  // The Anthropic routes answer in Anthropic's terms from the first check on: x-api-key, the
+  // version header, then the body, each failure in its error shape with a request-id.
+  async function handleAnthropic(ex: Exchange, route: 'messages' | 'count_tokens', raw: string, record: RecordedRequest): Promise<void> {
+    const requestId = ids.next('req_');
+    if (!admitAnthropic(ex.req, ex.res, options.apiKey, requestId)) return;
+    const parsed = parseBody(raw);
+    if (parsed.kind !== 'json' || !isObject(parsed.value)) {
+      return sendAnthropicError(ex.res, 400, 'invalid_request_error', 'There was an issue with your request body: it must be a JSON object.', requestId);
+    }
+    const presentedKey = ex.req.headers['x-api-key'];
+    const env: MessagesEnv = {
+      ...baseEnv,
+      requestBytes: Buffer.byteLength(raw),
+      requestId,
+      betas: betasOf(ex.req),
+      cache: promptCache,
+      cacheScope: typeof presentedKey === 'string' ? presentedKey : '',
+      cacheMinTokens: options.messagesCacheMinTokens,
+    };
+    if (route === 'count_tokens') return handleCountTokens(ex, parsed.value, env);
+
+    const reply = queue.take(record);
+    if (reply?.http) return sendHttp(ex.res, reply.http);
+    if (reply?.fault === 'hang-before-headers') return ex.closed();
+    return handleMessages(ex, parsed.value, env, toScripted(reply));
   }
 
   const server = createServer((req, res) => {
@@ -105,6 +139,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     reset: () => {
       requests.length = 0; // in place: tests may hold the array
       queue.clear();
+      promptCache.clear();
     },
     close: async () => {
       closing = true;

@@ -4,7 +4,10 @@
 export interface MockUpstreamOptions {
   /** Default 0 (ephemeral). The host is always 127.0.0.1. */
   port?: number;
-  /** When set, every request must carry `Authorization: Bearer <apiKey>`, else 401. */
+  /**
+   * When set, every request must carry `Authorization: Bearer <apiKey>` (the Anthropic routes:
+   * `x-api-key: <apiKey>`), else 401.
+   */
   apiKey?: string;
   /** Delay between streamed events (default 0). */
   chunkDelayMs?: number;
@@ -17,6 +20,11 @@ export interface MockUpstreamOptions {
    * from the gateway shows up as a 400.
    */
   reasoningEfforts?: readonly string[];
+  /**
+   * Smallest prefix, in tokens, a /v1/messages cache breakpoint stores. Default: the model's
+   * documented minimum (messages-models.ts); set it to cache short test prompts.
+   */
+  messagesCacheMinTokens?: number;
 }
 
 export interface RecordedRequest {
@@ -46,11 +54,14 @@ export interface MockUsage {
   completion_tokens?: number;
   prompt_cache_hit_tokens?: number;
   reasoning_tokens?: number;
+  /** /v1/messages: `cache_creation_input_tokens` (`prompt_cache_hit_tokens` is `cache_read_input_tokens` there). */
+  cache_creation_tokens?: number;
 }
 
 /**
  * One model turn, rendered in the wire format of whichever endpoint receives it
- * (Chat Completions chunks on /chat/completions, Responses events on /v1/responses).
+ * (Chat Completions chunks on /chat/completions, Responses events on /v1/responses,
+ * Messages events on /v1/messages).
  * Omitted `content` (with no toolCalls) means the default ok/echo answer; omitted
  * `reasoning` means the endpoint default (a short thought on /chat/completions when
  * thinking is on, none on /v1/responses); `reasoning: ''` means none.
@@ -62,6 +73,8 @@ export interface MockTurn {
   /** Default: 'tool_calls' when toolCalls is non-empty, else 'stop'. */
   finishReason?: FinishReason;
   usage?: MockUsage;
+  /** /v1/messages with thinking on: the reasoning comes as a `redacted_thinking` block (opaque `data`). */
+  redactedThinking?: boolean;
 }
 
 /** Gives the reply only to a request it accepts; others skip it and get the default. */
@@ -99,7 +112,7 @@ export interface MockUpstream {
   enqueue(...replies: MockReply[]): void;
   /** How many queued replies were not used yet. */
   pending(): number;
-  /** Clears recorded requests and the queue. */
+  /** Clears recorded requests, the queue and the /v1/messages prompt cache. */
   reset(): void;
   /** Closes the server and every open socket. */
   close(): Promise<void>;

@@ -85,6 +85,10 @@ describe('fallbacks', () => {
       { model: 'deepseek-v4-pro', provider: 'deepseek', target: 'deepseek', outcome: 'failed', reason: 'upstream_unreachable', ms: expect.any(Number) },
       { model: 'gpt-5.5', provider: 'openai', target: 'openai', outcome: 'ok', status: 200, ms: expect.any(Number) },
     ]);
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toContain('aurora_upstream_attempts_total{provider="deepseek",outcome="failed"} 3');
+    expect(metrics).toContain('aurora_upstream_attempts_total{provider="openai",outcome="ok"} 3');
+    expect(metrics).toContain('aurora_fallbacks_total{from="deepseek",to="openai"} 3');
   });
 
   it('DeepSeek hanging before its headers: after attemptTimeoutMs the answer comes from OpenAI', async () => {

@@ -1,9 +1,10 @@
-// `node bench/compare.mjs --base <checkout> [--kinds pass,routed] [--rounds 8] [--seconds 2]`:
+// `node bench/compare.mjs --base <checkout> [--head <checkout>] [--kinds pass,routed] [--rounds 8] [--seconds 2]`:
 // what a change costs per request. Runs this checkout's bench targets beside the same targets
 // from another checkout (built: `node scripts/build.mjs` there), against one emulator, in
 // interleaved rounds (every target once per round, the order turned each round) so load from
-// elsewhere on the machine falls on all of them alike. Reports req/s and the gateway's CPU µs per
-// response, and each of this checkout's rows against the base's passthrough.
+// elsewhere on the machine falls on all of them alike. Reports req/s, the gateway's CPU µs per
+// response, each of this checkout's rows against the base's passthrough, and the gateway's garbage
+// collection pauses per response (the base's bench children must report `gcMs`; else –).
 //   git worktree add /tmp/aurora-base <commit> && (cd /tmp/aurora-base && npm ci && node scripts/build.mjs)
 //   node bench/compare.mjs --base /tmp/aurora-base
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -15,11 +16,12 @@ import { fmt, load, machine, mergeLoads, startChild, table } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: flags } = parseArgs({
-  options: { base: { type: 'string' }, kinds: { type: 'string', default: 'pass,routed' }, rounds: { type: 'string', default: '8' }, seconds: { type: 'string', default: '2' }, connections: { type: 'string', default: '50' } },
+  options: { base: { type: 'string' }, head: { type: 'string' }, kinds: { type: 'string', default: 'pass,routed' }, rounds: { type: 'string', default: '8' }, seconds: { type: 'string', default: '2' }, connections: { type: 'string', default: '50' } },
 });
 if (!flags.base) throw new Error('--base <checkout> is required: another Aurora checkout, built');
 const base = resolve(flags.base);
-if (!existsSync(join(base, 'dist/core/index.js'))) throw new Error(`${base} is not built: run \`node scripts/build.mjs\` there`);
+const head = flags.head ? resolve(flags.head) : join(here, '..');
+for (const dir of [base, head]) if (!existsSync(join(dir, 'dist/core/index.js'))) throw new Error(`${dir} is not built: run \`node scripts/build.mjs\` there`);
 
 const UPSTREAM_KEY = 'sk-bench-upstream';
 const BODY = JSON.stringify({ model: 'deepseek-v4-pro', input: 'Reply with exactly ok' });
@@ -35,7 +37,7 @@ const kinds = flags.kinds.split(',');
 // The base checkout may not know a kind this one added (it then serves the plain passthrough): compare its `pass` only.
 const targets = [
   { id: 'base:pass', dir: join(base, 'bench'), kind: 'pass' },
-  ...kinds.map((kind) => ({ id: `head:${kind}`, dir: here, kind })),
+  ...kinds.map((kind) => ({ id: `head:${kind}`, dir: join(head, 'bench'), kind })),
 ];
 
 const upstream = await startChild(join(here, 'upstream.mjs'), { apiKey: UPSTREAM_KEY }, { cwd: tmp, env });
@@ -62,11 +64,11 @@ const m = machine();
 const merged = Object.fromEntries(Object.entries(runs).map(([id, list]) => [id, mergeLoads(list)]));
 const baseline = merged['base:pass'];
 console.log(`\n## ${targets.map((t) => t.id).join(' vs ')}: /v1/responses non-stream, ${connections} connections, ${rounds} × ${seconds} s each\n`);
-console.log(`${m.cpu}, ${m.cores} cores, Node ${m.node}, load average ${m.loadavg} at the end; base: ${base}\n`);
+console.log(`${m.cpu}, ${m.cores} cores, Node ${m.node}, load average ${m.loadavg} at the end; base: ${base}, head: ${head}\n`);
 console.log(table(
-  ['target', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'CPU × base pass', 'errors'],
+  ['target', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'CPU × base pass', 'GC µs/req', 'errors'],
   targets.map((t) => {
     const r = merged[t.id];
-    return [t.id, fmt.n(r.rps), fmt.ms(r.p50), fmt.ms(r.p99), fmt.n(r.cpuUsPerReq), fmt.ratio(r.cpuUsPerReq / baseline.cpuUsPerReq), String(r.errors)];
+    return [t.id, fmt.n(r.rps), fmt.ms(r.p50), fmt.ms(r.p99), fmt.n(r.cpuUsPerReq), fmt.ratio(r.cpuUsPerReq / baseline.cpuUsPerReq), fmt.n(r.gcUsPerReq, 1), String(r.errors)];
   }),
 ));

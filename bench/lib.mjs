@@ -74,7 +74,8 @@ function summary(values) {
  */
 export async function load({ url, path, body, headers, connections, duration, overallRate, cpuOf }) {
   const latencies = [];
-  const cpu0 = cpuOf ? (await cpuOf.stats()).cpu : undefined;
+  const before = cpuOf ? await cpuOf.stats() : undefined;
+  const cpu0 = before?.cpu;
   const instance = autocannon({
     url: url + path,
     method: 'POST',
@@ -89,9 +90,11 @@ export async function load({ url, path, body, headers, connections, duration, ov
     if (status >= 200 && status < 300) latencies.push(ms);
   });
   const result = await instance;
-  const cpu1 = cpuOf ? (await cpuOf.stats()).cpu : undefined;
+  const after = cpuOf ? await cpuOf.stats() : undefined;
+  const cpu1 = after?.cpu;
   const cpuUs = cpu0 ? cpu1.user - cpu0.user + cpu1.system - cpu0.system : NaN;
-  return { ok: result['2xx'], all: result['2xx'] + result.non2xx, seconds: result.duration, latencies, cpuUs, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+  const gcUs = before?.gcMs !== undefined && after?.gcMs !== undefined ? (after.gcMs - before.gcMs) * 1000 : NaN;
+  return { ok: result['2xx'], all: result['2xx'] + result.non2xx, seconds: result.duration, latencies, cpuUs, gcUs, errors: result.errors + result.timeouts, non2xx: result.non2xx };
 }
 
 /** Several raw `load` runs of one target (interleaved rounds) as one result. */
@@ -103,6 +106,8 @@ export function mergeLoads(runs) {
     // CPU time of the measured process (gateway, raw proxy, or the emulator for "direct") per response:
     // far less sensitive than req/s to other processes competing for the cores.
     cpuUsPerReq: runs.reduce((a, r) => a + r.cpuUs, 0) / runs.reduce((a, r) => a + r.all, 0),
+    // Garbage-collection pauses of the measured process per response (NaN for a child that does not report them).
+    gcUsPerReq: runs.reduce((a, r) => a + r.gcUs, 0) / runs.reduce((a, r) => a + r.all, 0),
     errors: runs.reduce((a, r) => a + r.errors + r.non2xx, 0),
     ...summary(runs.flatMap((r) => r.latencies)),
   };

@@ -11,6 +11,7 @@ import { createHooks, type Hooks } from './hooks.ts';
 import { listen, type Listening } from './listen.ts';
 import { createLogger, type LogLevel, type Logger } from './logger.ts';
 import { checkPlugins, freezeHooks, sortPlugins, tapPlugins } from './plugins.ts';
+import { InFlight } from './in-flight.ts';
 import { createHealth, type TargetHealth } from './routing/breakers.ts';
 import { checkRouting, routingRoutes } from './routing/startup.ts';
 import { createRouter, type Router, type RoutingOptions } from './routing/router.ts';
@@ -118,8 +119,8 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
   const routes: PluginRoute[] = [];
   let captureLimit = 0;
   let loopbackOnly: string | undefined;
-  const pendingAudits = new Set<Promise<void>>();
-  const active = new Set<MutableContext>();
+  const pendingAudits = new InFlight<Promise<void>>();
+  const active = new InFlight<MutableContext>();
   let closing = false;
   let idle: (() => void) | undefined;
 
@@ -187,9 +188,9 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
     router,
     health,
     begin(ctx) {
-      active.add(ctx);
+      const entry = active.add(ctx);
       return () => {
-        active.delete(ctx);
+        active.delete(entry);
         if (active.size === 0) idle?.();
       };
     },
@@ -203,8 +204,8 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
       released: (target) => health.finished(target),
       secrets: () => secrets,
       track(pending) {
-        pendingAudits.add(pending);
-        void pending.finally(() => pendingAudits.delete(pending));
+        const entry = pendingAudits.add(pending);
+        void pending.finally(() => pendingAudits.delete(entry));
       },
     },
   });
@@ -268,13 +269,13 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
           // stream with its failure event, a request still waiting for its upstream with a 503),
           // and is recorded like any other before the plugins (the audit store) close.
           const reason = new GatewayError('AURORA_ERR_SHUTTING_DOWN', { message: `The gateway is shutting down and stopped this request after shutdownTimeoutMs (${server.shutdownTimeoutMs} ms); retry it` });
-          for (const ctx of active) ctx.connection.cut(reason);
+          for (const ctx of active.values()) ctx.connection.cut(reason);
           await drained(CUT_GRACE_MS);
-          for (const ctx of active) nodeRequestOf(ctx)?.res.destroy();
+          for (const ctx of active.values()) nodeRequestOf(ctx)?.res.destroy();
           await drained(CUT_GRACE_MS);
         }
         await listening?.close();
-        await Promise.allSettled([...pendingAudits]);
+        await Promise.allSettled(pendingAudits.values());
         await closePlugins([...plugins].reverse(), log);
       })();
       return closed;

@@ -11,6 +11,7 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -308,6 +309,39 @@ describe('audit dashboard', () => {
     expect(await page.locator('.detail-head').innerText()).not.toContain('error');
     expect(await page.locator('.banner-error').count()).toBe(0);
     await page.screenshot({ path: join(RESULTS, 'dashboard-audit-attempts.png'), fullPage: true });
+    await page.click('a.back');
+    await page.waitForSelector('table.requests');
+    await page.click('.filter-actions button:has-text("Reset")');
+  });
+
+  it('shows a Claude Code style /v1/messages exchange: its thinking, tool call and usage', async () => {
+    const anthropic = new Anthropic({ apiKey: MASTER_KEY, baseURL: gw.url, maxRetries: 0 });
+    mock.enqueue({ reasoning: 'Guavas first: check the orchard file.', content: 'Reading the orchard.', toolCalls: [{ name: 'Bash', arguments: '{"command":"cat orchard.txt"}' }] });
+    const message = await anthropic.messages.stream({
+      model: 'gpt-5.5',
+      max_tokens: 4096,
+      thinking: { type: 'enabled', budget_tokens: 2048 },
+      tools: [{ name: 'Bash', description: 'Run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } }, required: ['command'] } }],
+      messages: [{ role: 'user', content: 'What grows in the guava orchard?' }],
+    }).finalMessage();
+    expect(message.content.map((b) => b.type)).toEqual(['thinking', 'text', 'tool_use']);
+
+    await page.fill('input[name=q]', 'guava orchard');
+    await page.press('input[name=q]', 'Enter');
+    await expect.poll(() => rowCount(page)).toBe(1);
+    expect(await rows(page).first().innerText()).toContain('messages');
+    await rows(page).first().locator('a').click();
+    await page.waitForSelector('[data-testid=reconstructed]');
+    const answer = await page.locator('[data-testid=reconstructed]').innerText();
+    expect(answer).toContain('Reading the orchard.');
+    expect(answer).toMatch(/Reasoning \(\d+ chars\)/);
+    expect(answer).toContain('Bash');
+    expect(answer).toContain('cat orchard.txt');
+    const usage = await page.locator('[data-testid=usage]').innerText();
+    expect(usage).toMatch(/input\s*[1-9]/);
+    expect(usage).toMatch(/output\s*[1-9]/);
+    expect(await page.locator('[data-testid=client-response] .event-name').allInnerTexts()).toContain('content_block_delta');
+    await page.screenshot({ path: join(RESULTS, 'dashboard-audit-messages.png'), fullPage: true });
     await page.click('a.back');
     await page.waitForSelector('table.requests');
     await page.click('.filter-actions button:has-text("Reset")');

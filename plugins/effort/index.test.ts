@@ -105,6 +105,45 @@ describe('effort: Responses', () => {
   });
 });
 
+describe('effort: the default Claude table', () => {
+  const efforts = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'];
+  it.each([
+    ['claude-opus-4-8', ['none', 'low', 'low', 'medium', 'high', 'xhigh', 'max']],
+    ['claude-sonnet-5-5', ['none', 'low', 'low', 'medium', 'high', 'xhigh', 'max']],
+    ['claude-sonnet-4-5-20250929', ['none', 'low', 'low', 'medium', 'high', 'xhigh', 'max']],
+    ['claude-opus-4-6', ['none', 'low', 'low', 'medium', 'high', 'high', 'max']],
+    ['claude-sonnet-4-6', ['none', 'low', 'low', 'medium', 'high', 'high', 'max']],
+    ['claude-opus-5-5', ['low', 'low', 'low', 'medium', 'high', 'xhigh', 'max']],
+    ['claude-fable-5-1', ['low', 'low', 'low', 'medium', 'high', 'xhigh', 'max']],
+    ['claude-haiku-5-5', ['low', 'low', 'low', 'medium', 'high', 'xhigh', 'max']],
+    ['claude-3-5-haiku-20241022', ['none', 'none', 'none', 'none', 'none', 'none', 'none']],
+  ])('%s', async (model, expected) => {
+    // Stands in for the anthropic plugin: records the mapped effort (the emulated OpenAI upstream
+    // refuses reasoning for a model it does not know as a reasoning one).
+    const seen: unknown[] = [];
+    const recorder: Plugin = {
+      name: 'recorder',
+      transformRequest(request) {
+        const { reasoning, ...body } = request.body ?? {};
+        seen.push(reasoning?.effort);
+        return { ...request, body };
+      },
+    };
+    await start(effort(), recorder, upstream());
+    for (const e of efforts) expect((await ask(model, e)).status).toBe(200);
+    expect(seen).toEqual(expected);
+  });
+
+  it('refuses an effort outside the Claude vocabulary, naming the accepted ones', async () => {
+    await start(effort(), upstream());
+    const res = await ask('claude-opus-5-5', 'ultra');
+    expect(res.status).toBe(400);
+    const { error } = await res.json();
+    expect(error.message).toContain('(effort table entry "claude-opus-5-5*"); use one of: none, minimal, low, medium, high, xhigh, max');
+    expect(mock.requests).toHaveLength(0);
+  });
+});
+
 describe('effort: Chat Completions', () => {
   it('maps reasoning_effort and names that param when rejecting', async () => {
     await start(effort(DEEPSEEK), upstream());

@@ -1,13 +1,13 @@
 /**
  * effort: maps the client's reasoning effort onto what the upstream model accepts, per model glob,
  * and rejects efforts a model does not accept with a 400 naming the accepted values.
- * Without a table it applies DeepSeek V4's (see table.ts and README.md).
+ * Without a table it applies the default one, DeepSeek V4's and Claude's (see table.ts and README.md).
  */
 import { definePlugin, GatewayError, type JsonObject, type Plugin, type RoutedContext, type UpstreamRequest } from 'aurora';
 import { compileEffortTable, DEFAULT_EFFORT_TABLE, effortTableSchema, findEffortRule, type EffortRule, type EffortTable } from './table.ts';
 
 export type { EffortMap, EffortTable } from './table.ts';
-export { DEEPSEEK_V4_EFFORTS, DEFAULT_EFFORT_TABLE } from './table.ts';
+export { CLAUDE_4_6_EFFORTS, CLAUDE_ALWAYS_THINKING_EFFORTS, CLAUDE_EFFORTS, CLAUDE_NO_THINKING_EFFORTS, DEEPSEEK_V4_EFFORTS, DEFAULT_EFFORT_TABLE } from './table.ts';
 
 /** What the audit record carries under `annotations.effort`. */
 export interface EffortAnnotation {
@@ -22,7 +22,8 @@ export default function effort(table: EffortTable = DEFAULT_EFFORT_TABLE): Plugi
   return definePlugin({
     name: 'effort',
     // Provider plugins read the effort in the upstream's vocabulary (the DeepSeek translator only
-    // knows none/high/max), so the mapping must be done before any of their transformRequest taps.
+    // knows none/high/max, the Anthropic one none/low…max), so the mapping must be done before any
+    // of their transformRequest taps.
     enforce: 'pre',
     options: table,
     optionsSchema: effortTableSchema,

@@ -24,10 +24,49 @@ export const DEEPSEEK_V4_EFFORTS: Readonly<EffortMap> = Object.freeze({
   max: 'max',
 });
 
-/** What `effort()` applies when called without a table. */
+/**
+ * Claude, in the vocabulary the anthropic plugin reads: `none` (thinking off where the model allows
+ * it) and the Messages API's `output_config.effort` values `low`, `medium`, `high`, `xhigh`, `max`.
+ * An effort a model lacks becomes the nearest one below it (`xhigh` → `high` where there is no
+ * `xhigh`); `minimal` → `low`. Which model takes which, with sources: plugins/anthropic/README.md.
+ */
+export const CLAUDE_EFFORTS: Readonly<EffortMap> = Object.freeze({
+  none: 'none',
+  minimal: 'low',
+  low: 'low',
+  medium: 'medium',
+  high: 'high',
+  xhigh: 'xhigh',
+  max: 'max',
+});
+
+/** Claude Opus 4.6 and Sonnet 4.6: `max` but no `xhigh`. */
+export const CLAUDE_4_6_EFFORTS: Readonly<EffortMap> = Object.freeze({ ...CLAUDE_EFFORTS, xhigh: 'high' });
+
+/** Models that always think (Opus 5.5, Haiku 5.5, Fable, Mythos): `none` is their lowest effort. */
+export const CLAUDE_ALWAYS_THINKING_EFFORTS: Readonly<EffortMap> = Object.freeze({ ...CLAUDE_EFFORTS, none: 'low' });
+
+/** Claude 3.5 and Claude 3 Haiku do not think: every effort is `none`. */
+export const CLAUDE_NO_THINKING_EFFORTS: Readonly<EffortMap> = Object.freeze(
+  Object.fromEntries(Object.keys(CLAUDE_EFFORTS).map((effort) => [effort, 'none'])),
+);
+
+/** What `effort()` applies when called without a table: DeepSeek V4 and Claude. */
 export const DEFAULT_EFFORT_TABLE: Readonly<EffortTable> = Object.freeze({
   'deepseek-v4*': DEEPSEEK_V4_EFFORTS,
   'deepseek-*': DEEPSEEK_V4_EFFORTS,
+  'claude-3-5-*': CLAUDE_NO_THINKING_EFFORTS,
+  'claude-3-haiku*': CLAUDE_NO_THINKING_EFFORTS,
+  'claude-opus-4-6*': CLAUDE_4_6_EFFORTS,
+  'claude-sonnet-4-6*': CLAUDE_4_6_EFFORTS,
+  'claude-opus-5-5*': CLAUDE_ALWAYS_THINKING_EFFORTS,
+  'claude-haiku-5-5*': CLAUDE_ALWAYS_THINKING_EFFORTS,
+  'claude-fable-*': CLAUDE_ALWAYS_THINKING_EFFORTS,
+  'claude-mythos-*': CLAUDE_ALWAYS_THINKING_EFFORTS,
+  // Every other Claude: budget-thinking models (up to 4.5) take every effort as a budget size
+  // (Opus 4.5's effort parameter stops at high: the anthropic plugin clamps it); Opus 4.7+,
+  // Sonnet 5 and 5.5 take all five.
+  'claude-*': CLAUDE_EFFORTS,
 });
 
 /** ajv (draft-07): a wrong table fails at startup as `plugins[0] effort: deepseek-*.low must be a string`. */

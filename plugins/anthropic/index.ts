@@ -1,0 +1,122 @@
+/**
+ * The anthropic plugin: serves Claude models. Messages clients (Claude Code, @anthropic-ai/sdk) go
+ * straight through; Responses requests (Codex), and Chat Completions requests the core translated
+ * to the hub, are translated to the Messages API and back. Wiring only: the translation lives in
+ * request.ts, response.ts and stream.ts, the model rules in models.ts and thinking.ts, the
+ * thinking carrier in carrier.ts, cache breakpoints in cache.ts, sending in forward.ts.
+ */
+import { compileModelPatterns } from 'aurora';
+import type { EventStream, JsonObject, Plugin, Provider, RoutedContext, UpstreamRequest } from 'aurora';
+import { createSender, type AnthropicSender } from './forward.ts';
+import { createProfiles, type ProfileLookup } from './models.ts';
+import { API_KEY_ENV, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_MODELS, anthropicOptionsSchema, type AnthropicOptions } from './options.ts';
+import { toMessagesRequest } from './request.ts';
+import { toResponsesResponse, type ResponsesContext } from './response.ts';
+import { createResponsesStreamTranslator } from './stream.ts';
+
+export type { AnthropicOptions } from './options.ts';
+
+interface State {
+  provider: Provider;
+  claims: (model: string) => boolean;
+  listed: string[];
+  sender: AnthropicSender | undefined;
+}
+
+export default function anthropic(options: AnthropicOptions = {}): Plugin {
+  const name = options.name ?? 'anthropic';
+  const modelMap = options.modelMap ?? {};
+  const models = options.models ?? DEFAULT_MODELS;
+  const profiles: ProfileLookup = createProfiles(options.maxTokens);
+  let state: State | undefined;
+
+  const init = (): State => {
+    const apiKey = options.apiKey ?? (process.env[API_KEY_ENV] || undefined);
+    const provider: Provider = {
+      name,
+      baseUrl: (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, ''),
+      apiKeyEnv: API_KEY_ENV,
+      // Messages requests go through as they are; Responses and (translated by the core) Chat
+      // Completions requests arrive as the hub and are translated here.
+      apis: ['responses', 'messages'],
+    };
+    if (apiKey) provider.apiKey = apiKey;
+    if (options.headersTimeoutMs !== undefined) provider.headersTimeoutMs = options.headersTimeoutMs;
+    if (options.idleTimeoutMs !== undefined) provider.idleTimeoutMs = options.idleTimeoutMs;
+    if (options.retry !== undefined) provider.retry = options.retry;
+    // A modelMap key is a name clients request, so it is claimed too.
+    const names = [...models, ...Object.keys(modelMap)];
+    state = { provider, claims: compileModelPatterns(names), listed: [...new Set(names.filter((n) => !n.includes('*')))], sender: undefined };
+    return state;
+  };
+
+  const ours = (ctx: RoutedContext) => state !== undefined && ctx.route.provider === state.provider;
+  const translated = (ctx: RoutedContext) => ours(ctx) && ctx.endpoint === 'responses';
+
+  const answerContext = (ctx: RoutedContext): ResponsesContext => {
+    const request = ctx.body ?? {};
+    return { request, model: String(request.model ?? ctx.route.model), upstreamModel: ctx.route.model };
+  };
+
+  return {
+    name,
+    options,
+    optionsSchema: anthropicOptionsSchema,
+
+    setup(gateway) {
+      const s = init();
+      s.sender = createSender({ apiVersion: options.apiVersion ?? DEFAULT_API_VERSION });
+      const sender = s.sender;
+      s.provider.forward = (request, ctx) => sender.forward(request, ctx);
+      // Keep the key out of logs, audit records and upstream echoes.
+      gateway.addSecret(s.provider.apiKey);
+      if (!s.provider.apiKey) gateway.log.warn(`${name}: no API key (set ${API_KEY_ENV}); its requests will fail until it is set`);
+    },
+
+    close() {
+      state?.sender?.close();
+    },
+
+    describe() {
+      const s = state ?? init();
+      return { providers: [{ name, baseUrl: s.provider.baseUrl, models: [...models, ...Object.keys(modelMap)], keySet: Boolean(s.provider.apiKey) }] };
+    },
+
+    resolveModel(model, ctx) {
+      if (ctx.endpoint === 'models' || typeof model !== 'string') return undefined;
+      const s = state ?? init();
+      if (!s.claims(model)) return undefined;
+      return { provider: s.provider, model: modelMap[model] ?? model };
+    },
+
+    transformRequest: { filter: translated, handler(request: UpstreamRequest, ctx: RoutedContext) {
+      if (!request.body) return request;
+      const model = ctx.route.model;
+      const { body, notes } = toMessagesRequest(request.body, { model, profile: profiles(model) });
+      const annotation: JsonObject = {};
+      if (notes.dropped.length > 0) annotation.dropped = notes.dropped;
+      if (notes.adjusted.length > 0) annotation.adjusted = notes.adjusted;
+      if (Object.keys(annotation).length > 0) ctx.annotations.anthropic = annotation;
+      return { ...request, path: '/messages', body };
+    } },
+
+    // Only translated requests: a Messages client's stream is already Anthropic's and goes out byte for byte.
+    transformStream: { filter: translated, handler(stream: EventStream, ctx: RoutedContext) {
+      return stream.pipeThrough(createResponsesStreamTranslator(answerContext(ctx)));
+    } },
+
+    // Our translated answers, and GET /v1/models whoever answers it (exact model names are added).
+    transformResponse: { filter: (ctx: RoutedContext) => (ctx.endpoint === 'models' && (state?.listed.length ?? 0) > 0) || translated(ctx), handler(response: JsonObject, ctx: RoutedContext) {
+      if (ctx.endpoint === 'models') return addModels(response, state!.listed, name);
+      return toResponsesResponse(response, answerContext(ctx));
+    } },
+  };
+}
+
+/** The model list is built by whichever provider answers /v1/models: add ours to it. */
+function addModels(response: JsonObject, names: string[], owner: string): JsonObject {
+  const data: JsonObject[] = Array.isArray(response.data) ? response.data : [];
+  const present = new Set(data.map((m) => m?.id));
+  for (const id of names) if (!present.has(id)) data.push({ id, object: 'model', created: 0, owned_by: owner });
+  return { ...response, object: response.object ?? 'list', data };
+}

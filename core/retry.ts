@@ -6,7 +6,8 @@ import { GatewayError } from './errors.ts';
 import { discardBody } from './node-body.ts';
 import type { RetryPolicy } from './types.ts';
 
-const RETRY_STATUSES = new Set([502, 503, 504]);
+// 529: Anthropic's "overloaded", its 503.
+const RETRY_STATUSES = new Set([502, 503, 504, 529]);
 
 /** JSON Schema of a `RetryPolicy` option, for plugins that offer one (`retry: { attempts, baseDelayMs? }`). */
 export const retryPolicySchema = {

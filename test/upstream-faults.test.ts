@@ -60,8 +60,8 @@ describe('broken streams', () => {
 });
 
 describe('retries before the first byte', () => {
-  it('retries 503s and answers with the first success', async () => {
-    suite.mock.enqueue({ http: { status: 503, body: 'busy' } }, { http: { status: 503, body: 'busy' } });
+  it('retries 503s (and Anthropic\'s 529 overloaded) and answers with the first success', async () => {
+    suite.mock.enqueue({ http: { status: 503, body: 'busy' } }, { http: { status: 529, body: 'overloaded' } });
     const before = suite.mock.requests.length;
     const res = await post(`${suite.gw.baseUrl}/responses`, SEED);
     expect(res.status).toBe(200);

@@ -10,7 +10,7 @@
  * A 401 from Anthropic is about the gateway's key, never the client's (the client's own key
  * stays with the gateway): it becomes a 400 `provider_not_configured` that says the operator has
  * to fix it, rather than a 401 that would send the client looking at its own key (and Claude
- * Code retrying for minutes).
+ * Code retrying for minutes). With a pool it stays a 401, which sets that key aside.
  */
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -33,13 +33,13 @@ export function createSender(options: { apiVersion: string; maxSockets?: number 
 
   function send(request: UpstreamRequest, ctx: RoutedContext): Promise<Response> {
     const { provider } = ctx.route;
-    const apiKey = requireApiKey(provider);
+    const apiKey = requireApiKey(provider, ctx.target);
     const body = request.body === undefined ? undefined : serializeBody(request.body);
     const headers = outgoingHeaders(request, apiKey, body);
     delete headers.authorization;
     headers['x-api-key'] = apiKey;
     if (!headers['anthropic-version']) headers['anthropic-version'] = options.apiVersion;
-    const url = new URL(upstreamUrl(provider, request.path));
+    const url = new URL(upstreamUrl(ctx.target ?? provider, request.path));
     const signal = ctx.signal;
     if (signal.aborted) return Promise.reject(signal.reason);
     const https = url.protocol === 'https:';
@@ -65,7 +65,8 @@ export function createSender(options: { apiVersion: string; maxSockets?: number 
   return {
     async forward(request, ctx) {
       const response = await resending(request, ctx);
-      if (response.status === 401) throw await keyRefused(response, ctx);
+      // In a pool, a refused key is the router's to set aside (the next key may be good).
+      if (response.status === 401 && !ctx.route.provider.pool) throw await keyRefused(response, ctx);
       return response;
     },
     close() {

@@ -135,6 +135,19 @@ describe('Chat Completions clients, through the hub', () => {
   });
 });
 
+describe('a pool of keys', () => {
+  it('a key Anthropic refuses is set aside and the next key answers; the refused key is tried once', async () => {
+    const pooled = await createTestGateway({ plugins: [open, anthropic({ baseUrl: `${mock.url}/v1`, pool: [{ name: 'revoked', apiKey: 'sk-ant-revoked' }, { name: 'good', apiKey: KEY }] })] });
+    try {
+      for (let i = 0; i < 3; i++) expect((await post(pooled, '/v1/responses', { model: 'claude-sonnet-4-5', input: 'hi' })).status).toBe(200);
+      expect(mock.requests.filter((r) => r.headers['x-api-key'] === 'sk-ant-revoked')).toHaveLength(1);
+      expect(mock.requests.filter((r) => r.headers['x-api-key'] === KEY)).toHaveLength(3);
+    } finally {
+      await pooled.close();
+    }
+  });
+});
+
 async function collect(stream: AsyncIterable<{ type: string }>): Promise<JsonObject> {
   let final: JsonObject | undefined;
   for await (const event of stream) {

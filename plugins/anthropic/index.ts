@@ -5,7 +5,7 @@
  * request.ts, response.ts and stream.ts, the model rules in models.ts and thinking.ts, the
  * thinking carrier in carrier.ts, cache breakpoints in cache.ts, sending in forward.ts.
  */
-import { compileModelPatterns } from 'aurora';
+import { compileModelPatterns, targetsOf } from 'aurora';
 import type { EventStream, JsonObject, Plugin, Provider, RoutedContext, UpstreamRequest } from 'aurora';
 import { createSender, type AnthropicSender } from './forward.ts';
 import { createProfiles, type ProfileLookup } from './models.ts';
@@ -44,6 +44,7 @@ export default function anthropic(options: AnthropicOptions = {}): Plugin {
     if (options.headersTimeoutMs !== undefined) provider.headersTimeoutMs = options.headersTimeoutMs;
     if (options.idleTimeoutMs !== undefined) provider.idleTimeoutMs = options.idleTimeoutMs;
     if (options.retry !== undefined) provider.retry = options.retry;
+    if (options.pool) provider.pool = { targets: options.pool, balance: options.balance };
     // A modelMap key is a name clients request, so it is claimed too.
     const names = [...models, ...Object.keys(modelMap)];
     state = { provider, claims: compileModelPatterns(names), listed: [...new Set(names.filter((n) => !n.includes('*')))], sender: undefined };
@@ -70,7 +71,8 @@ export default function anthropic(options: AnthropicOptions = {}): Plugin {
       s.provider.forward = (request, ctx) => sender.forward(request, ctx);
       // Keep the key out of logs, audit records and upstream echoes.
       gateway.addSecret(s.provider.apiKey);
-      if (!s.provider.apiKey) gateway.log.warn(`${name}: no API key (set ${API_KEY_ENV}); its requests will fail until it is set`);
+      for (const target of options.pool ?? []) gateway.addSecret(target.apiKey);
+      if (!s.provider.apiKey && !options.pool?.every((t) => t.apiKey)) gateway.log.warn(`${name}: no API key (set ${API_KEY_ENV}); its requests will fail until it is set`);
     },
 
     close() {
@@ -79,7 +81,7 @@ export default function anthropic(options: AnthropicOptions = {}): Plugin {
 
     describe() {
       const s = state ?? init();
-      return { providers: [{ name, baseUrl: s.provider.baseUrl, models: [...models, ...Object.keys(modelMap)], keySet: Boolean(s.provider.apiKey) }] };
+      return { providers: [{ name, baseUrl: s.provider.baseUrl, models: [...models, ...Object.keys(modelMap)], keySet: Boolean(s.provider.apiKey) || Boolean(options.pool?.every((t) => t.apiKey)), targets: targetsOf(s.provider).map((t) => t.id) }] };
     },
 
     resolveModel(model, ctx) {

@@ -1,4 +1,4 @@
-import { retryPolicySchema, type RetryPolicy } from 'aurora';
+import { poolSchema, retryPolicySchema, type PoolTarget, type RetryPolicy } from 'aurora';
 
 /**
  * Options of the anthropic plugin. Everything has a default, so `anthropic()` alone serves every
@@ -28,6 +28,10 @@ export interface AnthropicOptions {
   idleTimeoutMs?: number;
   /** Retry failures before any response byte (unreachable, timeout, 502/503/504). Default: none. */
   retry?: RetryPolicy;
+  /** Several Anthropic keys (or base URLs) to spread requests over; a refused (401) or throttled key is set aside (docs/routing.md). */
+  pool?: PoolTarget[];
+  /** How requests spread over `pool`: `round-robin` (weighted, default) or `least-in-flight`. */
+  balance?: 'round-robin' | 'least-in-flight';
 }
 
 export const DEFAULT_BASE_URL = 'https://api.anthropic.com/v1';
@@ -56,5 +60,7 @@ export const anthropicOptionsSchema = {
     headersTimeoutMs: { type: 'integer', minimum: 1 },
     idleTimeoutMs: { type: 'integer', minimum: 1 },
     retry: retryPolicySchema,
+    pool: poolSchema,
+    balance: { enum: ['round-robin', 'least-in-flight'] },
   },
 } as const;

@@ -42,7 +42,7 @@ describe('anthropic plugin wiring', () => {
     expect((await route(plugin, 'gpt-5.5'))?.provider).toBe(opus.provider);
     expect(await route(plugin, 'deepseek-v4-pro')).toBeUndefined();
     expect(await route(plugin, 'claude-opus-5-5', 'models')).toBeUndefined();
-    expect(plugin.describe!()).toEqual({ providers: [{ name: 'anthropic', baseUrl: 'https://example.test/v1', models: ['claude-*', 'gpt-5.5'], keySet: true }] });
+    expect(plugin.describe!()).toEqual({ providers: [{ name: 'anthropic', baseUrl: 'https://example.test/v1', models: ['claude-*', 'gpt-5.5'], keySet: true, targets: ['anthropic'] }] });
     await plugin.close?.();
   });
 

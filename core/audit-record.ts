@@ -36,14 +36,18 @@ export function buildAuditRecord(recorder: Recorder, settled: Settled, captureLi
     error: settled.error ? { code: settled.error.code, message: redact(settled.error.message, secrets) } : null,
     stream: ctx.stream,
     usage: settled.usage,
-    requestBytes: recorder.requestBytes?.byteLength ?? 0,
+    requestBytes: recorder.requestBytes?.byteLength ?? recorder.upload?.bytes ?? 0,
     responseBytes: settled.bytes,
     annotations: ctx.annotations,
     trail: captureLimit > 0
       ? {
           clientRequest: {
             headers: redactHeaders(ctx.headers, secrets),
-            body: recorder.requestBytes ? scrub(captureText(Buffer.from(recorder.requestBytes).toString('utf8'), captureLimit)) : null,
+            body: recorder.requestBytes
+              ? scrub(captureText(Buffer.from(recorder.requestBytes).toString('utf8'), captureLimit))
+              : recorder.upload
+                ? { text: '', bytes: recorder.upload.bytes, truncated: false, omitted: recorder.upload.contentType ?? 'application/octet-stream' }
+                : null,
           },
           upstreamRequest: recorder.upstreamRequest
             ? {

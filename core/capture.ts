@@ -13,10 +13,12 @@ export class BodyCapture {
   private tailBytes = 0;
   bytes = 0;
 
-  constructor(private readonly limit: number) {}
+  /** `omitted`: the media type of a body that is counted, not kept (audio, images, files). */
+  constructor(private readonly limit: number, private readonly omitted?: string) {}
 
   add(chunk: Uint8Array): void {
     this.bytes += chunk.length;
+    if (this.omitted !== undefined) return;
     if (this.headBytes < this.limit) {
       const room = this.limit - this.headBytes;
       const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
@@ -32,6 +34,7 @@ export class BodyCapture {
 
   /** The kept head as text; `truncated` when bytes were dropped. */
   result(): CapturedBody {
+    if (this.omitted !== undefined) return { text: '', bytes: this.bytes, truncated: false, omitted: this.omitted };
     return { text: this.headText(), bytes: this.bytes, truncated: this.bytes > this.headBytes };
   }
 

@@ -96,6 +96,8 @@ export interface MutableContext extends RequestContext {
   target: Target | undefined;
   /** Set for an attempt the router bounds in time: `signal` is then this one (it also follows the client). */
   attemptSignal: AbortSignal | undefined;
+  /** For the rest of the OpenAI API: the path (and query) to send, relative to the provider's base URL. */
+  readonly upstreamPath: string | undefined;
   readonly connection: ClientConnection;
   readonly [NODE]: { req: IncomingMessage; res: ServerResponse } | undefined;
 }
@@ -109,6 +111,7 @@ interface ContextInit {
   endpoint: Endpoint | null;
   node?: { req: IncomingMessage; res: ServerResponse };
   id?: string;
+  upstreamPath?: string;
 }
 
 /**
@@ -131,6 +134,7 @@ class Context implements MutableContext {
   route: Route | undefined = undefined;
   target: Target | undefined = undefined;
   attemptSignal: AbortSignal | undefined = undefined;
+  readonly upstreamPath: string | undefined;
   readonly [NODE]: { req: IncomingMessage; res: ServerResponse } | undefined;
   #parentLog: Logger;
   #log: Logger | undefined;
@@ -143,6 +147,7 @@ class Context implements MutableContext {
     this.connection = init.connection;
     this.endpoint = init.endpoint;
     this.clientApi = init.endpoint;
+    this.upstreamPath = init.upstreamPath;
     this[NODE] = init.node;
     this.#parentLog = init.log;
   }

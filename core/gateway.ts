@@ -25,8 +25,13 @@ export interface ServerOptions {
   host?: string;
   /** Default 8080. */
   port?: number;
-  /** Largest accepted request body in bytes (413 beyond). Default 10 MB. */
+  /** Largest request body read whole (JSON), in bytes (413 beyond). Default 10 MB. */
   bodyLimit?: number;
+  /**
+   * Largest upload passed on as it arrives (a file, audio, an image to edit: any body that is not
+   * JSON), in bytes (413 beyond). Never held whole. Default 512 MiB (OpenAI's file limit).
+   */
+  uploadLimit?: number;
   /** Time a client has to send its headers (ms). Default 30 s. */
   headersTimeoutMs?: number;
   /** Time a client has to send its whole request (ms). Default 120 s. */
@@ -96,6 +101,7 @@ export const SERVER_DEFAULTS: Required<ServerOptions> = {
   requestTimeoutMs: 120_000,
   shutdownTimeoutMs: 30_000,
   upstreamBodyLimit: 32 * 1024 * 1024,
+  uploadLimit: 512 * 1024 * 1024,
   metrics: true,
   workers: 1,
 };
@@ -177,6 +183,7 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
     wants,
     metrics,
     bodyLimit: server.bodyLimit,
+    uploadLimit: server.uploadLimit,
     upstreamBodyLimit: server.upstreamBodyLimit,
     routes,
     // Usage (for the audit and token metrics) is read from a copy of what the client received.

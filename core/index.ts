@@ -18,6 +18,7 @@ export { compileModelPatterns } from './patterns.ts';
 export { presentedKey, presentedKeys } from './presented-key.ts';
 export { retryPolicySchema } from './retry.ts';
 export { poolSchema, targetsOf } from './routing/targets.ts';
+export { OPENAI_API_FAMILIES } from './api-routes.ts';
 export type { RoutingOptions } from './routing/router.ts';
 export type { BreakerOptions, TargetHealth } from './routing/breakers.ts';
 export type * from './types.ts';

@@ -7,4 +7,5 @@ export { attemptSignalOf, nodeRequestOf } from './context.ts';
 export { NodeHeaders, forEachHeader } from './node-headers.ts';
 export { nodeBodyResponse } from './node-body.ts';
 export { serializeBody } from './request-body.ts';
-export { DEFAULT_HEADERS_TIMEOUT_MS, awaitResponse, outgoingHeaders, resendOnStaleSocket, sendFailure } from './upstream.ts';
+export { DEFAULT_HEADERS_TIMEOUT_MS, awaitResponse, outgoingHeaders, resendOnStaleSocket, sendFailure, writeBody } from './upstream.ts';
+export { uploadOf } from './upload.ts';

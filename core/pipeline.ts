@@ -18,7 +18,7 @@ import { clientHeaders, upstreamHeaders } from './headers.ts';
 import type { Hooks } from './hooks.ts';
 import type { HookWants } from './plugins.ts';
 import { Recorder, type RecorderServices, type WireResult } from './recorder.ts';
-import { parseJsonBody, rememberRawBody, serializeBody } from './request-body.ts';
+import { isJsonType, parseJsonBody, rememberRawBody, serializeBody } from './request-body.ts';
 import { withRetries } from './retry.ts';
 import type { Health } from './routing/breakers.ts';
 import type { Router } from './routing/router.ts';
@@ -27,7 +27,11 @@ import type { Scrubbing } from './secret-scrubber.ts';
 import { SseEventTooLargeError } from './sse.ts';
 import { createLazyEventStream } from './stream.ts';
 import { DEFAULT_HEADERS_TIMEOUT_MS, nodeHttpSend, upstreamError, upstreamUrl } from './upstream.ts';
-import type { Endpoint, EventStream, JsonObject, Route, RoutedContext, UpstreamRequest } from './types.ts';
+import type { ApiFamily, Endpoint, EventStream, JsonObject, Route, RoutedContext, UpstreamRequest } from './types.ts';
+import { readApiRequest } from './api-request.ts';
+import { attachUpload, type Upload } from './upload.ts';
+
+type ModelEndpoint = Exclude<Endpoint, ApiFamily>;
 
 export interface Reply {
   status: number;
@@ -66,11 +70,16 @@ export interface PipelineServices {
 
 /** How the server adapter reads the client's body and writes the answer; it reports what went out. */
 export interface ReplyIo {
+  /** The whole body, up to `server.bodyLimit`. */
   readBody(): Promise<Uint8Array>;
+  /** The body as it arrives, up to `server.uploadLimit` (an upload passed on as a stream). */
+  streamBody(): AsyncIterable<Buffer>;
+  /** The most an upload may hold back while its form has not named its model (`server.bodyLimit`). */
+  readonly holdLimit: number;
   write(reply: Reply): Promise<WireResult>;
 }
 
-const ENDPOINT_PATHS: Record<Endpoint, string> = {
+const ENDPOINT_PATHS: Record<ModelEndpoint, string> = {
   responses: '/responses',
   'chat.completions': '/chat/completions',
   messages: '/messages',
@@ -87,12 +96,15 @@ const ERROR_BODY_LIMIT = 1024 * 1024;
 // Used when nobody claims GET /v1/models: the list is then built by transformResponse taps alone.
 const LOCAL_MODELS: Route = { provider: { name: 'aurora', baseUrl: 'aurora://local' }, model: '' };
 
-/** Run a model-API request to its end: the answer written, the request recorded. */
-export async function serveModelRequest(services: PipelineServices, ctx: MutableContext, io: ReplyIo): Promise<void> {
+/**
+ * Run a request of the model APIs or the rest of the OpenAI API to its end: the answer written,
+ * the request recorded. `pathModel`: the model the path names (`p/<provider>` for a raw passthrough).
+ */
+export async function serveModelRequest(services: PipelineServices, ctx: MutableContext, io: ReplyIo, pathModel?: string): Promise<void> {
   const recorder = new Recorder(ctx, services.recorder);
   let reply: Reply;
   try {
-    reply = await runPipeline(services, ctx, io.readBody, recorder);
+    reply = await runPipeline(services, ctx, io, recorder, pathModel);
   } catch (err) {
     const error = toGatewayError(err, ctx, services.recorder);
     recorder.fail(error);
@@ -116,7 +128,7 @@ export function errorReply(error: GatewayError, ctx: MutableContext, recorder?: 
   return { status: error.status, headers: { 'content-type': 'application/json', ...error.headers }, body };
 }
 
-async function runPipeline(services: PipelineServices, ctx: MutableContext, readBody: () => Promise<Uint8Array>, recorder: Recorder): Promise<Reply> {
+async function runPipeline(services: PipelineServices, ctx: MutableContext, io: ReplyIo, recorder: Recorder, pathModel: string | undefined): Promise<Reply> {
   const { hooks } = services;
   const endpoint = ctx.endpoint;
   if (endpoint === null) throw new Error('runPipeline serves model API paths only');
@@ -125,8 +137,15 @@ async function runPipeline(services: PipelineServices, ctx: MutableContext, read
   ctx.principal = principal;
 
   let model = '';
-  if (ctx.endpoint !== 'models') {
-    const bytes = await readBody();
+  let upload: Upload | undefined;
+  const family = ctx.upstreamPath === undefined ? undefined : (endpoint as ApiFamily);
+  if (family) {
+    const api = await readApiRequest(ctx, io, io.holdLimit);
+    recorder.requestBytes = api.bytes;
+    recorder.upload = upload = api.upload;
+    model = pathModel ?? api.model;
+  } else if (ctx.endpoint !== 'models') {
+    const bytes = await io.readBody();
     recorder.requestBytes = bytes;
     ctx.body = parseJsonBody(bytes, ctx.headers.get('content-type') ?? undefined, endpoint);
     rememberRawBody(ctx.body, bytes);
@@ -137,9 +156,18 @@ async function runPipeline(services: PipelineServices, ctx: MutableContext, read
   // An alias is served as the model it names; the client's name stays in the body and the record.
   const served = model === '' ? model : services.router.served(model);
   const first = (await hooks.resolveModel.promise(served, ctx)) ?? (ctx.endpoint === 'models' ? LOCAL_MODELS : undefined);
-  if (!first) throw new GatewayError('AURORA_ERR_MODEL_NOT_FOUND', { args: [model], param: 'model' });
+  if (!first) {
+    if (family === 'raw') throw new GatewayError('AURORA_ERR_ENDPOINT_NOT_SERVED', { args: [`No provider here passes ${ctx.path} through: the provider named in /p/{provider}/ must exist and enable its raw passthrough (the openai plugin's \`raw: true\`)`] });
+    if (family && model === '') throw new GatewayError('AURORA_ERR_ENDPOINT_NOT_SERVED', { args: [`No provider here serves ${ctx.method} ${ctx.path}: the openai plugin without \`models\` serves the whole OpenAI API, or list ${family} in a provider's \`endpoints\``] });
+    throw new GatewayError('AURORA_ERR_MODEL_NOT_FOUND', { args: [model], param: 'model' });
+  }
+  if (family && !(first.provider.apis ?? DEFAULT_APIS).includes(family)) {
+    throw new GatewayError('AURORA_ERR_ENDPOINT_NOT_SERVED', { args: [`${model ? `The model ${model} is served by ${first.provider.name}, which` : `Provider ${first.provider.name}`} does not serve ${ctx.method} ${ctx.path} (the ${family} API)`] });
+  }
   ctx.route = first;
   const routed = ctx as RoutedContext;
+  // A form that names its model after its upload started must agree with the route taken.
+  upload?.onLateModel((late) => checkLateModel(services, ctx, first, late, upload!.bytes));
 
   if (first === LOCAL_MODELS) return jsonReply(200, modelList(await hooks.transformResponse.promise({ object: 'list', data: [] }, routed), ctx, services.router), {});
   if (endpoint === 'messages.count_tokens' && !(first.provider.apis ?? DEFAULT_APIS).includes('messages')) {
@@ -150,7 +178,7 @@ async function runPipeline(services: PipelineServices, ctx: MutableContext, read
   const captureLimit = services.capture(routed);
   const capture = captureLimit !== false;
   const keepBodies = capture && captureLimit > 0;
-  const sent = await sendWithFallbacks(services, ctx, recorder, served, first, keepBodies);
+  const sent = await sendWithFallbacks(services, ctx, recorder, served, first, keepBodies, upload);
   if ('status' in sent) {
     // Every attempt failed: the last upstream answer, as it came (an error status and its message).
     if (capture) recorder.clientCapture = recorder.upstreamCapture = captureOf(sent.body as string, captureLimit);
@@ -178,7 +206,8 @@ async function runPipeline(services: PipelineServices, ctx: MutableContext, read
   const isStream = contentType.includes('text/event-stream');
   // The client's copy is taken by the writer as it sends (no extra stream); the upstream's own copy
   // is only worth a tap when the trail keeps bodies and a plugin reshapes what the client gets.
-  if (capture) recorder.clientCapture = new BodyCapture(captureLimit);
+  // Audio, images and files are counted, not kept.
+  if (capture) recorder.clientCapture = new BodyCapture(captureLimit, isTextType(contentType) ? undefined : contentType || 'application/octet-stream');
 
   if (isStream) {
     headers['content-type'] = 'text/event-stream; charset=utf-8';
@@ -323,11 +352,13 @@ async function prepareAttempt(services: PipelineServices, ctx: MutableContext, r
   const model = ctx.body?.model;
   // A provider that does not take the client's API gets the hub translation (ctx.body, ctx.endpoint).
   const door = enterFrontDoor(ctx, route.provider, recorder);
-  let body = ctx.body && route.model !== model ? { ...ctx.body, model: route.model } : ctx.body;
+  // A route without a model (a raw passthrough, a request that named none) leaves the body's alone.
+  let body = ctx.body && route.model && route.model !== model ? { ...ctx.body, model: route.model } : ctx.body;
   // Usage is wanted (audit, metrics, limits) but a Chat stream reports it only when asked.
   const chatUsage = services.capture(routed) !== false && ctx.endpoint === 'chat.completions' && ctx.stream && body ? askForChatUsage(body) : undefined;
   if (chatUsage) body = chatUsage.body;
-  let request: UpstreamRequest = { method: ctx.method, path: ENDPOINT_PATHS[ctx.endpoint!], headers: upstreamHeaders(ctx.headers), body };
+  let request: UpstreamRequest = { method: ctx.method, path: ctx.upstreamPath ?? ENDPOINT_PATHS[ctx.endpoint as ModelEndpoint], headers: upstreamHeaders(ctx.headers), body };
+  if (recorder.upload) attachUpload(request, recorder.upload);
   if (services.wants.transformRequest(routed)) request = await services.hooks.transformRequest.promise(request, routed);
   // The upstream request is kept only for a trail that keeps bodies (usage needs none of it).
   if (keepBodies) {
@@ -345,10 +376,11 @@ async function prepareAttempt(services: PipelineServices, ctx: MutableContext, r
  * from the client's request, so a fallback to another provider is translated for that provider.
  * Returns the answer to process, or — every attempt failed — the last upstream error as a reply.
  */
-async function sendWithFallbacks(services: PipelineServices, ctx: MutableContext, recorder: Recorder, served: string, first: Route, keepBodies: boolean): Promise<Sent | Reply> {
+async function sendWithFallbacks(services: PipelineServices, ctx: MutableContext, recorder: Recorder, served: string, first: Route, keepBodies: boolean, upload: Upload | undefined): Promise<Sent | Reply> {
   const { router, health } = services;
   const client = { body: ctx.body, endpoint: ctx.endpoint };
-  const chain = router.fallbacksOf(served);
+  // An upload is read as it is sent: one attempt, no fallback, no retry.
+  const chain = upload ? [] : router.fallbacksOf(served);
   const candidates: Array<{ model: string; route: Route | undefined }> = [{ model: served, route: first }, ...chain.map((model) => ({ model, route: undefined }))];
   const attempts: Attempt[] = [];
   const deadline = ctx.startedAt + router.budgetMs;
@@ -387,8 +419,8 @@ async function sendWithFallbacks(services: PipelineServices, ctx: MutableContext
         continue;
       }
       const remaining = deadline - performance.now();
-      if (remaining <= 0 && attempts.length > 0) break;
-      const last = c === candidates.length - 1 && t === targets.length - 1;
+      if ((remaining <= 0 || upload?.taken) && attempts.length > 0) break;
+      const last = upload !== undefined || (c === candidates.length - 1 && t === targets.length - 1);
       ctx.body = client.body;
       ctx.endpoint = client.endpoint;
       ctx.route = route;
@@ -414,7 +446,7 @@ async function sendWithFallbacks(services: PipelineServices, ctx: MutableContext
       const timer = bound ? attemptTimer(ctx, bound, route) : undefined;
       let upstream: Response;
       try {
-        const call = withRetries(route.provider.retry, ctx, () => forward(prepared.request, routed));
+        const call = withRetries(upload ? undefined : route.provider.retry, ctx, () => forward(prepared.request, routed));
         upstream = await untilEnded(ctx, timer ? timer.race(call) : call);
       } catch (err) {
         timer?.failed();
@@ -461,6 +493,23 @@ async function sendWithFallbacks(services: PipelineServices, ctx: MutableContext
   if (lastReply) return lastReply;
   if (lastError) throw lastError;
   throw new GatewayError('AURORA_ERR_NO_UPSTREAM', { args: [served], headers: { 'retry-after': String(Math.ceil(RETRY_UNAVAILABLE_MS / 1000)) } });
+}
+
+/**
+ * A form that named its model only after its upload started: the route is taken, so the model
+ * must be one this key may use and the same provider serves (else the upload is stopped).
+ */
+async function checkLateModel(services: PipelineServices, ctx: MutableContext, taken: Route, model: string, afterBytes: number): Promise<void> {
+  const route = await services.hooks.resolveModel.promise(services.router.served(model), ctx);
+  if (!route) throw new GatewayError('AURORA_ERR_MODEL_NOT_FOUND', { args: [model], param: 'model' });
+  if (route.provider !== taken.provider) {
+    throw new GatewayError('AURORA_ERR_INVALID_MULTIPART', { args: [`the form names its model (${model}, served by ${route.provider.name}) only after ${afterBytes} bytes, when the upload had gone to ${taken.provider.name}; put the model field before the file`], param: 'model' });
+  }
+}
+
+/** A body kept as text in the audit trail: JSON, events, text; anything else is counted, not kept. */
+function isTextType(contentType: string): boolean {
+  return contentType === '' || contentType.startsWith('text/') || isJsonType(contentType) || contentType.includes('json') || contentType.includes('xml');
 }
 
 /** One attempt as the audit record keeps it (`annotations.attempts`, when there was more than one). */

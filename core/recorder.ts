@@ -6,6 +6,7 @@
  */
 import { buildAuditRecord } from './audit-record.ts';
 import type { BodyCapture } from './capture.ts';
+import type { Upload } from './upload.ts';
 import type { MutableContext } from './context.ts';
 import { GatewayError } from './errors.ts';
 import type { Hooks } from './hooks.ts';
@@ -59,6 +60,8 @@ export interface RecorderServices {
 
 export class Recorder {
   requestBytes: Uint8Array | undefined;
+  /** A body passed on as it arrived (a file, audio): counted, not kept. */
+  upload: Upload | undefined;
   upstreamRequest: { url: string; headers: Headers; body: string | undefined } | undefined;
   upstreamStatus: number | undefined;
   upstreamHeaders: Headers | undefined;
@@ -147,7 +150,7 @@ export class Recorder {
 
   /** The model the client asked for, bounded (longer names are refused with a 400 before any plugin runs). */
   model(): string | null {
-    const model = this.ctx.body?.model;
+    const model = this.ctx.body?.model ?? this.upload?.model;
     if (typeof model !== 'string') return null;
     return model.length > MAX_MODEL_CHARS ? `${model.slice(0, MAX_MODEL_CHARS)}…` : model;
   }

@@ -43,6 +43,27 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** The model APIs (and their listing): the endpoints whose bodies must name a model. */
+function isModelEndpoint(endpoint: Endpoint): boolean {
+  return endpoint === 'responses' || endpoint === 'chat.completions' || endpoint === 'messages' || endpoint === 'messages.count_tokens' || endpoint === 'models';
+}
+
+/**
+ * The request body as it arrives, for an upload passed on as a stream: never more than `limit`
+ * bytes (a declared length over it is refused before reading, a body that grows past it fails its
+ * stream with 413), never held.
+ */
+export async function* limitedBody(req: IncomingMessage, limit: number): AsyncGenerator<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) throw new GatewayError('AURORA_ERR_BODY_TOO_LARGE', { args: [limit] });
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new GatewayError('AURORA_ERR_BODY_TOO_LARGE', { args: [limit] });
+    yield chunk;
+  }
+}
+
 /** Decode and parse a model-API body, rejecting what no provider could use with a precise 400. */
 export function parseJsonBody(bytes: Uint8Array, contentType: string | undefined, endpoint: Endpoint): JsonObject {
   // JSON only, declared as such: a web page can make a browser send a form, text/plain or an untyped
@@ -112,6 +133,8 @@ export const MAX_MODEL_CHARS = 256;
 
 /** Fields every provider relies on; a wrong type here would otherwise surface as an upstream 500. */
 function checkKnownFields(body: JsonObject, endpoint: Endpoint): void {
+  // The rest of the OpenAI API: a model is optional (files, batches…), but one that is there is checked.
+  if (body.model === undefined && !isModelEndpoint(endpoint)) return;
   if (body.model === undefined) throw new GatewayError('AURORA_ERR_MISSING_PARAM', { args: ['model'], param: 'model' });
   if (typeof body.model !== 'string' || body.model === '') {
     throw new GatewayError('AURORA_ERR_INVALID_PARAM', { param: 'model', args: ['model must be a non-empty string'] });

@@ -10,8 +10,9 @@ import { ClientConnection, createContext, type MutableContext } from './context.
 import { NodeHeaders } from './node-headers.ts';
 import { GatewayError } from './errors.ts';
 import { errorBodyFor } from './front-doors/index.ts';
-import { refuseRequest, serveModelRequest, type PipelineServices, type Reply } from './pipeline.ts';
-import { readBody } from './request-body.ts';
+import { refuseRequest, serveModelRequest, type PipelineServices, type Reply, type ReplyIo } from './pipeline.ts';
+import { limitedBody, readBody } from './request-body.ts';
+import { matchApiRoute } from './api-routes.ts';
 import type { WireResult } from './recorder.ts';
 import { chunkSource, type ChunkSource } from './chunk-source.ts';
 import { formatSseEvent } from './sse.ts';
@@ -33,6 +34,8 @@ const MODEL_ROUTES: Record<string, { method: string; endpoint: Endpoint }> = {
 
 export interface ServerServices extends PipelineServices {
   bodyLimit: number;
+  /** The most a streamed upload (a file, audio, an image) may carry (`server.uploadLimit`). */
+  uploadLimit: number;
   routes: readonly PluginRoute[];
   isClosing: () => boolean;
   /** Aborted when the gateway starts closing; plugin routes (live tails) end on it. */
@@ -55,17 +58,21 @@ async function handle(services: ServerServices, req: IncomingMessage, res: Serve
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
-  const model = MODEL_ROUTES[path];
+  const modelRoute = MODEL_ROUTES[path];
+  // The rest of the OpenAI API (and a provider's own under /p/), unless the path is a model API's.
+  const api = modelRoute?.method === method ? undefined : matchApiRoute(method, path);
+  const model = api ? undefined : modelRoute;
   // Model requests are drained on shutdown; plugin routes (a live tail never ends) stop at once.
-  const connection = new ClientConnection(model ? undefined : services.closing);
+  const connection = new ClientConnection(model || api ? undefined : services.closing);
   const ctx = createContext({
     method,
     path,
     headers: new NodeHeaders(req.headers),
     connection,
     log: services.recorder.log,
-    endpoint: model?.endpoint ?? null,
+    endpoint: model?.endpoint ?? api?.family ?? null,
     node: { req, res },
+    upstreamPath: api ? api.upstreamPath + (q === -1 ? '' : url.slice(q)) : undefined,
   });
   const done = services.begin(ctx);
   // One listener for both: 'close' before the response finished means the client went away.
@@ -74,7 +81,12 @@ async function handle(services: ServerServices, req: IncomingMessage, res: Serve
     done();
   });
   res.setHeader('x-request-id', ctx.id);
-  const io = { readBody: () => readBody(req, services.bodyLimit), write: (reply: Reply) => writeReply(req, res, reply, ctx, services) };
+  const io: ReplyIo = {
+    readBody: () => readBody(req, services.bodyLimit),
+    streamBody: () => limitedBody(req, services.uploadLimit),
+    holdLimit: services.bodyLimit,
+    write: (reply: Reply) => writeReply(req, res, reply, ctx, services),
+  };
 
   // A Host node accepted but no URL could hold ('a b', 'x:99999', 'user@evil', a path): refused
   // before it reaches a route that builds a URL from it.
@@ -97,6 +109,10 @@ async function handle(services: ServerServices, req: IncomingMessage, res: Serve
     if (path === '/metrics' && services.metrics) return sendMetrics(res, services.metrics);
   }
 
+  if (api) {
+    if (services.isClosing()) return refuseRequest(services, ctx, new GatewayError('AURORA_ERR_SHUTTING_DOWN'), io);
+    return serveModelRequest(services, ctx, io, api.pathModel);
+  }
   if (!model) {
     const pluginRoute = matchPluginRoute(services.routes, method, path);
     if (pluginRoute) return servePluginRoute(pluginRoute, ctx, req, res, services.recorder.log);

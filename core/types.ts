@@ -10,8 +10,33 @@ export type JsonObject = Record<string, any>;
 /** An API that generates: what a client sends and a provider takes. */
 export type ModelApi = 'responses' | 'chat.completions' | 'messages';
 
+/**
+ * The rest of the OpenAI API, passed through to a provider that serves it as it comes: each family
+ * is a top-level resource (`/v1/files`, `/v1/files/{id}/content`… are `files`). `responses.resource`
+ * is what hangs off a response (`/v1/responses/{id}`, its input items, cancel, compact,
+ * input_tokens); `raw` is a provider's own API under `/p/{provider}/…` (docs/endpoints.md).
+ */
+export type ApiFamily =
+  | 'completions'
+  | 'embeddings'
+  | 'moderations'
+  | 'images'
+  | 'audio'
+  | 'files'
+  | 'uploads'
+  | 'batches'
+  | 'responses.resource'
+  | 'chat.completions.resource'
+  | 'conversations'
+  | 'fine_tuning'
+  | 'vector_stores'
+  | 'containers'
+  | 'evals'
+  | 'videos'
+  | 'raw';
+
 /** The client-facing API a request speaks. */
-export type Endpoint = ModelApi | 'messages.count_tokens' | 'models';
+export type Endpoint = ModelApi | 'messages.count_tokens' | 'models' | ApiFamily;
 
 /** Who is calling. Never holds the key itself, only an id safe to log. */
 export interface Principal {
@@ -47,11 +72,12 @@ export interface Provider {
     balance?: 'round-robin' | 'least-in-flight';
   };
   /**
-   * The model APIs this provider takes as they come. A request in another one is translated by
+   * The APIs this provider takes as they come. A request in another model API is translated by
    * the core through the hub (a Responses request) before any transformRequest tap sees it, and
-   * the answer back. Default: `['responses', 'chat.completions']`.
+   * the answer back; a request for another API family (embeddings, files…) is refused with 404
+   * `endpoint_not_served`. Default: `['responses', 'chat.completions']`.
    */
-  apis?: readonly ModelApi[];
+  apis?: readonly (ModelApi | ApiFamily)[];
 }
 
 export interface RetryPolicy {
@@ -152,6 +178,8 @@ export interface CapturedBody {
   text: string;
   bytes: number;
   truncated: boolean;
+  /** Set when the body was not kept because it is not text (audio, images, uploads): its media type. */
+  omitted?: string;
 }
 
 export type Outcome = 'ok' | 'error' | 'client_closed';

@@ -14,6 +14,7 @@ import { GatewayError } from './errors.ts';
 import { nodeBodyResponse } from './node-body.ts';
 import { forEachHeader } from './node-headers.ts';
 import { serializeBody } from './request-body.ts';
+import { uploadOf } from './upload.ts';
 import type { Provider, RoutedContext, Target, UpstreamRequest } from './types.ts';
 
 /** How long a provider may take to send its response headers, unless it sets `headersTimeoutMs`. */
@@ -41,17 +42,35 @@ export function requireApiKey(provider: Provider, target?: Target): string {
   return key;
 }
 
-/** The headers to send: the pipeline's, the provider key, and the body's type and length. */
-export function outgoingHeaders(request: UpstreamRequest, apiKey: string, body: Uint8Array | undefined): IncomingHttpHeaders {
+/**
+ * The headers to send: the pipeline's, the provider key, and the body's type and length. An upload
+ * keeps the client's type (a form's boundary) and declared length; without one it goes chunked.
+ */
+export function outgoingHeaders(request: UpstreamRequest, apiKey: string, body: Uint8Array | undefined, upload = uploadOf(request)): IncomingHttpHeaders {
   // Null prototype: a client header may be named `constructor` or `__proto__`.
   const headers: IncomingHttpHeaders = Object.create(null);
   forEachHeader(request.headers, (name, value) => (headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}, ${value}` : value));
   headers.authorization = `Bearer ${apiKey}`;
-  if (body) {
+  if (upload) {
+    if (upload.contentLength !== undefined) headers['content-length'] = upload.contentLength;
+    else delete headers['content-length'];
+  } else if (body) {
     headers['content-type'] = 'application/json';
     headers['content-length'] = String(body.length);
   } else delete headers['content-length'];
   return headers;
+}
+
+/**
+ * Sends `request`'s body into `req`: its JSON bytes, or its upload as it arrives. An upload that
+ * fails on the way (a malformed form, a body over the limit) fails the call with its error.
+ */
+export function writeBody(req: ClientRequest, request: UpstreamRequest, body: Uint8Array | undefined, fail: (err: unknown) => void): void {
+  const upload = uploadOf(request);
+  if (!upload) return void req.end(body);
+  const stream = upload.stream();
+  stream.once('error', (err) => fail(err));
+  stream.pipe(req);
 }
 
 /**
@@ -125,7 +144,8 @@ export function resendOnStaleSocket(send: Send): Send {
     try {
       return await send(request, ctx);
     } catch (err) {
-      if ((err as { [STALE]?: boolean })?.[STALE] && !ctx.signal.aborted) return send(request, ctx);
+      // An upload was consumed by the first try: it cannot be sent again.
+      if ((err as { [STALE]?: boolean })?.[STALE] && !ctx.signal.aborted && !uploadOf(request)) return send(request, ctx);
       throw err;
     }
   };
@@ -157,7 +177,7 @@ function send(request: UpstreamRequest, ctx: RoutedContext): Promise<Response> {
     res.once('close', () => signal.removeEventListener('abort', onAbort));
     answer.respond(res);
   });
-  req.end(body);
+  writeBody(req, request, body, (err) => answer.fail(err));
   return answer.promise;
 }
 

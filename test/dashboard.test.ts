@@ -347,6 +347,22 @@ describe('audit dashboard', () => {
     await page.click('.filter-actions button:has-text("Reset")');
   });
 
+  it('shows a binary exchange (speech) with its type and size, its bytes not kept', async () => {
+    const speech = await client.audio.speech.create({ model: 'gpt-4o-mini-tts', voice: 'alloy', input: 'a binary answer' });
+    const size = (await speech.arrayBuffer()).byteLength;
+    await page.fill('input[name=model]', 'gpt-4o-mini-tts');
+    await page.press('input[name=model]', 'Enter');
+    await expect.poll(() => rowCount(page)).toBe(1);
+    await rows(page).first().locator('a').click();
+    await page.waitForSelector('[data-testid=trail]');
+    const kept = await page.locator('[data-testid=client-response] [data-testid=omitted]').innerText();
+    expect(kept).toContain('audio/mpeg');
+    expect(kept).toContain(`${(size / 1024).toFixed(1)} KiB`);
+    await page.click('a.back');
+    await page.waitForSelector('table.requests');
+    await page.click('.filter-actions button:has-text("Reset")');
+  });
+
   it('returns to sign-in with a message when the API refuses the kept key', async () => {
     await page.evaluate(() => sessionStorage.setItem('aurora.admin.key', 'a-revoked-key'));
     await page.reload();

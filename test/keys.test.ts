@@ -216,6 +216,16 @@ describe('rate limits', () => {
     expect((await ask(gw, other.key)).status).toBe(200);
   });
 
+  it('tpm: the tokens an embeddings request reports count too', async () => {
+    const { gw } = await gateway();
+    const { key } = await createKey(gw, { name: 'embedder', tpm: 5 });
+    const embed = () => post(`${gw.baseUrl}/embeddings`, { model: 'gpt-embed-small', input: 'a sentence long enough to cost more than five tokens' }, { key });
+    const first = await embed();
+    expect(first.status).toBe(200);
+    expect((await first.json()).usage.prompt_tokens).toBeGreaterThan(5);
+    await vi.waitFor(async () => expect((await embed()).status).toBe(429));
+  });
+
   it('tpm: once the tokens used in the minute reach the limit, the next request gets 429', async () => {
     const { gw } = await gateway();
     const { key } = await createKey(gw, { name: 'thrifty', tpm: 5 });

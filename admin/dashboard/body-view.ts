@@ -31,6 +31,8 @@ export function CapturedBodyView({ body, events, answer, label }: CapturedBodyPr
   const [generation, setGeneration] = useState(0);
 
   if (!body) return h('p', { class: 'empty small' }, `No ${label} body.`);
+  // Audio, images and uploads are counted, not kept.
+  if (body.omitted) return h('p', { class: 'empty small', 'data-testid': 'omitted' }, `${body.omitted} body, ${formatBytes(body.bytes)}: not kept (binary or upload).`);
   const modes: Array<[Mode, string]> = events ? [['events', `Events (${events.length})`], ['raw', 'Raw']] : parsed ? [['tree', 'JSON'], ['raw', 'Raw']] : [['raw', 'Text']];
   if (answer) modes.push(['answer', 'Answer']);
   const expandAll = (d: number) => {

@@ -24,6 +24,7 @@ const configSchema = {
         requestTimeoutMs: { type: 'integer', minimum: 0 },
         shutdownTimeoutMs: { type: 'integer', minimum: 0 },
         upstreamBodyLimit: { type: 'integer', minimum: 1024 },
+        uploadLimit: { type: 'integer', minimum: 1 },
         metrics: { type: 'boolean' },
         workers: { type: 'integer', minimum: 1, maximum: 64 },
       },

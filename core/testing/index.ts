@@ -16,6 +16,9 @@ export { validateChatRequest as validateDeepSeekChatRequest } from './upstream/d
  */
 export { validateMessagesRequest as validateAnthropicMessagesRequest } from './upstream/messages-validate.ts';
 export type { MockReply, MockTurn, MockUpstream, MockUpstreamOptions, RecordedRequest } from './upstream/index.ts';
+/** The audio the emulated `/v1/audio/speech` sends for an input, to check a download byte for byte. */
+export { speechBytes } from './upstream/openai-api.ts';
+export type { ReceivedFile, ReceivedForm } from './upstream/openai-api.ts';
 
 export interface TestGateway {
   gateway: Gateway;

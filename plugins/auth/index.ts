@@ -177,8 +177,9 @@ export default function auth(options: AuthOptions = {}): Plugin {
 }
 
 /** A request that makes a model generate: Responses, Chat Completions, Messages. */
+/** Calls that reach a provider and may use tokens: the model APIs and the rest of the OpenAI API, not listing models or counting tokens. */
 function generates(ctx: RequestContext): boolean {
-  return ctx.endpoint === 'responses' || ctx.endpoint === 'chat.completions' || ctx.endpoint === 'messages';
+  return ctx.endpoint !== null && ctx.endpoint !== 'models' && ctx.endpoint !== 'messages.count_tokens';
 }
 
 function rateLimited(id: string, refused: Refusal): GatewayError {

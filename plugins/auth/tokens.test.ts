@@ -3,7 +3,7 @@ import type { AuditRecord, RequestContext } from 'aurora';
 import { reservationFor, tokensUsed } from './tokens.ts';
 
 function record(fields: Partial<AuditRecord>): AuditRecord {
-  return { status: 200, outcome: 'ok', usage: null, requestBytes: 0, responseBytes: 0, ...fields } as AuditRecord;
+  return { endpoint: 'responses', status: 200, outcome: 'ok', usage: null, requestBytes: 0, responseBytes: 0, ...fields } as AuditRecord;
 }
 
 function ctx(body: Record<string, unknown>, headers: Record<string, string> = {}): RequestContext {
@@ -25,6 +25,12 @@ describe('tokens a finished request counts', () => {
     expect(tokensUsed(record({ outcome: 'error', requestBytes: 100, responseBytes: 8 }))).toBe(27); // a stream that broke after it began
     // The client left before the answer began (499): what it sent may have reached the upstream.
     expect(tokensUsed(record({ status: 499, outcome: 'client_closed', requestBytes: 100 }))).toBe(25);
+  });
+
+  it('the rest of the OpenAI API: its reported usage, never an estimate from bytes (a file is not text)', () => {
+    expect(tokensUsed(record({ endpoint: 'embeddings', usage }))).toBe(42);
+    expect(tokensUsed(record({ endpoint: 'files', requestBytes: 100_000_000, responseBytes: 300 }))).toBe(0);
+    expect(tokensUsed(record({ endpoint: 'audio', requestBytes: 4_000_000, responseBytes: 80 }))).toBe(0);
   });
 
   it('nothing for an error status: refused by the gateway, or the upstream answered with an error', () => {

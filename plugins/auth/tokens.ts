@@ -9,6 +9,9 @@
  *             ceil(request body bytes / 4) + ceil(response body bytes sent to the client / 4);
  *             else 0 (refused by the gateway or an upstream error status: no answer was generated)
  *
+ * The rest of the OpenAI API counts only the usage its answer reports (embeddings do): a file, an
+ * audio upload or an image is not text, and its bytes say nothing about tokens.
+ *
  * Four bytes a token is about right for English text and errs high for JSON, whose quotes, keys and
  * SSE framing are bytes without tokens; it errs low for text in scripts that take 2–3 UTF-8 bytes a
  * token or less (Chinese, Japanese: about 3 bytes a character, often a token each).
@@ -17,12 +20,16 @@ import type { AuditRecord, JsonObject, RequestContext } from 'aurora';
 
 export const BYTES_PER_TOKEN = 4;
 
+// Where a missing usage is estimated from bytes: the model APIs, whose bodies are text.
+const ESTIMATED: ReadonlySet<string | null> = new Set(['responses', 'chat.completions', 'messages']);
+
 export function estimateTokens(bytes: number): number {
   return bytes > 0 ? Math.ceil(bytes / BYTES_PER_TOKEN) : 0;
 }
 
 /** What a request reserves at admission, once its body is read. */
 export function reservationFor(ctx: RequestContext): number {
+  if (!ctx.body) return 0; // an upload, or no body: no text to estimate from
   return estimateTokens(requestBytes(ctx)) + outputCap(ctx.body);
 }
 
@@ -34,6 +41,7 @@ export function tokensUsed(record: AuditRecord): number {
     if (Number.isFinite(total) && total >= 0) return total;
   }
   if (record.status >= 400 && record.outcome !== 'client_closed') return 0;
+  if (!ESTIMATED.has(record.endpoint)) return 0;
   return estimateTokens(record.requestBytes) + estimateTokens(record.responseBytes);
 }
 

@@ -8,7 +8,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import { ProxyServer } from 'http-proxy-3';
 import { nodeHttpSend, requireApiKey, upstreamUrl, type RoutedContext, type UpstreamRequest } from 'aurora';
-import { attemptSignalOf, awaitResponse, nodeRequestOf, outgoingHeaders, resendOnStaleSocket, sendFailure, serializeBody } from 'aurora/node';
+import { attemptSignalOf, awaitResponse, nodeRequestOf, outgoingHeaders, resendOnStaleSocket, sendFailure, serializeBody, writeBody } from 'aurora/node';
 
 export interface ProxyForwarder {
   forward(request: UpstreamRequest, ctx: RoutedContext): Promise<Response>;
@@ -94,11 +94,11 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
         changeOrigin: true,
         selfHandleResponse: true,
         method: request.method,
-        // What web() pipes into the upstream request: our bytes, written in one go.
+        // What web() pipes into the upstream request: our bytes in one go, or an upload as it arrives.
         buffer: {
           pipe(upstream: ClientRequest) {
             proxyReq = upstream;
-            upstream.end(body);
+            writeBody(upstream, request, body, (err) => answer.fail(err));
             return upstream;
           },
         } as unknown as Readable,

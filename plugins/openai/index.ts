@@ -1,8 +1,10 @@
 /**
- * openai: passthrough to any OpenAI-compatible upstream (/responses, /chat/completions, /models).
- * Bodies go out as the pipeline left them; streams come back byte for byte.
+ * openai: passthrough to any OpenAI-compatible upstream: the model APIs and the rest of the OpenAI
+ * API (embeddings, audio, images, files, batches…), and with `raw` the upstream's own paths under
+ * /p/<name>/. Bodies go out as the pipeline left them (uploads as they arrive); answers come back
+ * byte for byte.
  */
-import { compileModelPatterns, definePlugin, targetsOf, type Plugin, type Provider } from 'aurora';
+import { OPENAI_API_FAMILIES, compileModelPatterns, definePlugin, targetsOf, type ApiFamily, type Plugin, type Provider } from 'aurora';
 import { createProxyForwarder, type ProxyForwarder } from './forward.ts';
 import { DEFAULT_WITHOUT_REASONING, openaiOptionsSchema, type OpenAIOptions } from './options.ts';
 
@@ -14,6 +16,9 @@ export default function openai(options: OpenAIOptions = {}): Plugin {
   let claims: (model: string) => boolean = () => true;
   let forwarder: ProxyForwarder | undefined;
   const catchAll = options.models === undefined;
+  // Requests that name no model (files, batches…) go to the catch-all, or to an upstream that lists them.
+  const unnamed: ReadonlySet<string> = new Set<string>(options.endpoints ?? (catchAll ? OPENAI_API_FAMILIES : []));
+  const rawModel = `p/${name}`;
   const reasonless = compileModelPatterns(options.withoutReasoning ?? DEFAULT_WITHOUT_REASONING);
 
   return definePlugin({
@@ -35,6 +40,8 @@ export default function openai(options: OpenAIOptions = {}): Plugin {
         idleTimeoutMs: options.idleTimeoutMs,
         retry: options.retry,
         forward: (request, ctx) => forwarder!.forward(request, ctx),
+        // The OpenAI API as it is (Messages clients reach it through the core's hub).
+        apis: ['responses', 'chat.completions', ...OPENAI_API_FAMILIES, ...(options.raw ? (['raw'] as ApiFamily[]) : [])],
       };
       if (options.pool) {
         for (const target of options.pool) gateway.addSecret(target.apiKey);
@@ -44,6 +51,8 @@ export default function openai(options: OpenAIOptions = {}): Plugin {
     },
     resolveModel(model, ctx) {
       if (ctx.endpoint === 'models') return catchAll ? { provider, model: '' } : undefined;
+      if (ctx.endpoint === 'raw') return options.raw && model === rawModel ? { provider, model: '' } : undefined;
+      if (model === '') return ctx.endpoint !== null && unnamed.has(ctx.endpoint) ? { provider, model } : undefined;
       return claims(model) ? { provider, model } : undefined;
     },
     // A translated request (the client called another API) states a thinking effort the model may not

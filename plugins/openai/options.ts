@@ -1,4 +1,4 @@
-import { poolSchema, retryPolicySchema, type PoolTarget, type RetryPolicy } from 'aurora';
+import { OPENAI_API_FAMILIES, poolSchema, retryPolicySchema, type ApiFamily, type PoolTarget, type RetryPolicy } from 'aurora';
 
 export interface OpenAIOptions {
   /** Shown in logs, audit records and errors; set it when you add several OpenAI-compatible upstreams. Default 'openai'. */
@@ -33,6 +33,14 @@ export interface OpenAIOptions {
    * a Responses client's own request is passed as sent. Default: `gpt-4*`, `gpt-3.5*`, `chatgpt-*`.
    */
   withoutReasoning?: string[];
+  /**
+   * The rest of the OpenAI API (docs/endpoints.md) this upstream serves for requests that name no
+   * model (files, batches, uploads, stored responses…). Unset: all of it without `models`, none with
+   * them. Requests that name a model (embeddings, audio, images) follow the model either way.
+   */
+  endpoints?: ApiFamily[];
+  /** Serve `/p/<name>/…`: this upstream's own API passed through untouched (the key swapped in). Default false. */
+  raw?: boolean;
 }
 
 export const DEFAULT_WITHOUT_REASONING = ['gpt-4*', 'gpt-3.5*', 'chatgpt-*'];
@@ -52,6 +60,8 @@ export const openaiOptionsSchema = {
     balance: { enum: ['round-robin', 'least-in-flight'] },
     idleTimeoutMs: { type: 'integer', minimum: 1 },
     retry: retryPolicySchema,
+    endpoints: { type: 'array', items: { enum: [...OPENAI_API_FAMILIES] } },
+    raw: { type: 'boolean' },
   },
   additionalProperties: false,
 };

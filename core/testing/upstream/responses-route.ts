@@ -32,8 +32,11 @@ export async function handleResponses(ex: Exchange, body: Record<string, any>, e
     tokens: countTokens(env.requestBytes, turn, scripted.turn?.usage),
     ids: env.ids,
   };
-  if (body.stream === true) await deliverStream(ex, responseStream(turn, ctx), env.delayMs, scripted.fault);
-  else await deliverJson(ex, responseJson(turn, ctx), scripted.fault);
+  const whole = body.stream === true ? undefined : responseJson(turn, ctx);
+  // Stored as OpenAI does by default, for GET /v1/responses/{id} and its input items.
+  if (body.store !== false && !scripted.fault) env.store?.(whole ?? responseJson(turn, ctx), typeof body.input === 'string' ? [body.input] : body.input);
+  if (whole === undefined) await deliverStream(ex, responseStream(turn, ctx), env.delayMs, scripted.fault);
+  else await deliverJson(ex, whole, scripted.fault);
 }
 
 /** The string input, or the text of the last user message item (typed or bare `{role, content}`). */

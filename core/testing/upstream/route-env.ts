@@ -11,6 +11,8 @@ export interface RouteEnv {
   reasoningEfforts: readonly string[];
   /** Size of the raw body: the base of the deterministic prompt token count. */
   requestBytes: number;
+  /** Keeps a response the client may fetch again (`store` is not false), with its input items. */
+  store?: (response: Record<string, any>, input: unknown[]) => void;
 }
 
 /** The queued reply, reduced to what a route renders: a turn and maybe a fault to inject. */

@@ -14,6 +14,7 @@ import { handleResponses } from './responses-route.ts';
 import { handleCountTokens, handleMessages, type MessagesEnv } from './messages-route.ts';
 import { admitAnthropic, betasOf, sendAnthropicError } from './messages-http.ts';
 import { PromptCache } from './messages-cache.ts';
+import { OpenAiApiState, handleOpenAiApi, isOpenAiApiPath } from './openai-api.ts';
 
 // The HTTP server: recording, auth, routing, the reply queue, and the socket
 // bookkeeping behind nextClientAbort() and close().
@@ -41,6 +42,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
   aborts.setMaxListeners(0);
   const sockets = new Set<Socket>();
   const promptCache = new PromptCache();
+  const apiState = new OpenAiApiState();
   let closing = false;
 
   const baseEnv = {
@@ -59,6 +61,11 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
 
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0]!;
+    if (isOpenAiApiPath(path)) {
+      const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+      const authorized = options.apiKey === undefined || req.headers.authorization === `Bearer ${options.apiKey}`;
+      return handleOpenAiApi(req, res, method, path, query, { state: apiState, ids, record: (r) => requests.push(r) }, authorized);
+    }
     const raw = await readBody(req);
     const parsed = parseBody(raw);
     const record: RecordedRequest = { method, path, headers: req.headers, body: parsed.kind === 'empty' ? undefined : parsed.value, receivedAt };
@@ -80,7 +87,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     if (reply?.http) return sendHttp(res, reply.http);
     if (reply?.fault === 'hang-before-headers') return ex.closed();
 
-    const env: RouteEnv = { ...baseEnv, requestBytes: Buffer.byteLength(raw) };
+    const env: RouteEnv = { ...baseEnv, requestBytes: Buffer.byteLength(raw), store: (response, input) => void apiState.responses.set(response.id, { response, input }) };
     const scripted = toScripted(reply);
     if (route === 'chat') return handleChat(ex, parsed.value, env, scripted);
     return handleResponses(ex, parsed.value, env, scripted);
@@ -140,6 +147,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       requests.length = 0; // in place: tests may hold the array
       queue.clear();
       promptCache.clear();
+      apiState.clear();
     },
     close: async () => {
       closing = true;

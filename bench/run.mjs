@@ -241,6 +241,9 @@ function report(m, results, memory, translator, auditStore) {
     print('\n## DeepSeek translation (Responses request → /chat/completions upstream → Responses events)\n');
     print(`- translator alone (esbuild bundle of plugins/deepseek/stream.ts): **${translator.translatorUs.toFixed(2)} µs per upstream chunk** ` +
       `(${translator.chunksIn} chunks in → ${translator.eventsOut.toFixed(0)} events out); an identity TransformStream over the same events costs ${translator.identityUs.toFixed(2)} µs, so the translation itself is ${translator.ownUs.toFixed(2)} µs (medians of 7 interleaved rounds)`);
+    const a = translator.anthropic;
+    print(`- Anthropic translator alone (plugins/anthropic/stream.ts, Messages events → Responses events, Claude thinking then text): **${a.translatorUs.toFixed(2)} µs per upstream event** ` +
+      `(${a.chunksIn} events in → ${a.eventsOut.toFixed(0)} out); the translation itself ${a.ownUs.toFixed(2)} µs`);
     const m = translator.messages;
     print(`- Messages front door alone (core/front-doors/messages-response.ts, hub events → Messages events, fed the DeepSeek translator's output as for Claude Code → DeepSeek): **${m.translatorUs.toFixed(2)} µs per hub event** ` +
       `(${m.chunksIn} events in → ${m.eventsOut.toFixed(0)} out); the translation itself ${m.ownUs.toFixed(2)} µs over an identity TransformStream's ${m.identityUs.toFixed(2)} µs`);

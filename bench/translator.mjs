@@ -12,7 +12,7 @@ import { bundleTs, root } from './bundle.mjs';
 
 async function loadTranslator() {
   const outfile = join(root, 'bench/.tmp', `deepseek-stream-${process.pid}.mjs`);
-  await bundleTs(outfile, "export { createResponsesStreamTranslator } from './plugins/deepseek/stream.ts';\nexport { createReasoningCarrier } from './plugins/deepseek/state.ts';\nexport { hubToMessagesStream } from './core/front-doors/messages-response.ts';\n");
+  await bundleTs(outfile, "export { createResponsesStreamTranslator } from './plugins/deepseek/stream.ts';\nexport { createReasoningCarrier } from './plugins/deepseek/state.ts';\nexport { hubToMessagesStream } from './core/front-doors/messages-response.ts';\nexport { createResponsesStreamTranslator as createAnthropicTranslator } from './plugins/anthropic/stream.ts';\n");
   try {
     return await import(pathToFileURL(outfile).href);
   } finally {
@@ -83,9 +83,24 @@ async function measureTranslator(events, translator, seconds) {
   };
 }
 
-/** The DeepSeek translator, and the Messages front door over what the DeepSeek translator emits. */
+/** A Claude extended-thinking stream as Anthropic sends it: thinking pieces, a signature, text pieces. */
+function anthropicEvents(thinkingPieces, textPieces) {
+  const ev = (event, data) => ({ event, data: JSON.stringify({ type: event, ...data }) });
+  const events = [
+    ev('message_start', { message: { id: 'msg_bench', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 20, output_tokens: 1, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 } } }),
+    ev('content_block_start', { index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }),
+  ];
+  for (let i = 0; i < thinkingPieces; i++) events.push(ev('content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: `think ${i} ` } }));
+  events.push(ev('content_block_delta', { index: 0, delta: { type: 'signature_delta', signature: 'sig_bench'.padEnd(200, 'x') } }));
+  events.push(ev('content_block_stop', { index: 0 }), ev('content_block_start', { index: 1, content_block: { type: 'text', text: '' } }));
+  for (let i = 0; i < textPieces; i++) events.push(ev('content_block_delta', { index: 1, delta: { type: 'text_delta', text: `word${i} ` } }));
+  events.push(ev('content_block_stop', { index: 1 }), ev('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 250 } }), ev('message_stop', {}));
+  return events;
+}
+
+/** The DeepSeek translator, the Messages front door over what it emits, and the Anthropic translator. */
 export async function benchTranslator({ seconds = 3 } = {}) {
-  const { createResponsesStreamTranslator, createReasoningCarrier, hubToMessagesStream } = await loadTranslator();
+  const { createResponsesStreamTranslator, createReasoningCarrier, hubToMessagesStream, createAnthropicTranslator } = await loadTranslator();
   const carrier = createReasoningCarrier('bench-secret-bench-secret');
   const events = deepseekEvents(50, 200);
   const request = { model: 'deepseek-v4-pro', input: 'bench', stream: true };
@@ -95,7 +110,9 @@ export async function benchTranslator({ seconds = 3 } = {}) {
   const reader = ReadableStream.from(events).pipeThrough(translator()).getReader();
   for (let r = await reader.read(); !r.done; r = await reader.read()) hubEvents.push(r.value);
   const messages = await measureTranslator(hubEvents, () => hubToMessagesStream({ model: 'deepseek-v4-pro', omitThinking: false }), seconds);
-  return { ...deepseek, messages };
+  const claudeRequest = { model: 'claude-sonnet-4-5', input: 'bench', stream: true };
+  const anthropic = await measureTranslator(anthropicEvents(50, 200), () => createAnthropicTranslator({ request: claudeRequest, model: 'claude-sonnet-4-5', upstreamModel: 'claude-sonnet-4-5' }), seconds);
+  return { ...deepseek, messages, anthropic };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) console.log(await benchTranslator());

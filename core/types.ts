@@ -59,6 +59,13 @@ export interface Provider {
   idleTimeoutMs?: number;
   /** Retry failures that happen before any response byte (unreachable, 502/503/504). Default: no retries. */
   retry?: RetryPolicy;
+  /**
+   * The header the key goes in: `authorization` (as `Bearer <key>`, the default) or one that carries
+   * the key alone (Anthropic's `x-api-key`).
+   */
+  keyHeader?: string;
+  /** Headers sent with every request unless the request has its own (lower-case names; e.g. `anthropic-version`). */
+  defaultHeaders?: Record<string, string>;
   /** Send the request yourself (e.g. through http-proxy-3). Must honour `ctx.signal`. */
   forward?: (request: UpstreamRequest, ctx: RoutedContext) => Promise<Response>;
   /**

@@ -43,14 +43,22 @@ export function requireApiKey(provider: Provider, target?: Target): string {
 }
 
 /**
- * The headers to send: the pipeline's, the provider key, and the body's type and length. An upload
- * keeps the client's type (a form's boundary) and declared length; without one it goes chunked.
+ * The headers to send: the pipeline's, the provider key (as `Authorization: Bearer`, or in the
+ * provider's `keyHeader`), the provider's default headers the request does not set, and the body's
+ * type and length. An upload keeps the client's type (a form's boundary) and declared length;
+ * without one it goes chunked.
  */
-export function outgoingHeaders(request: UpstreamRequest, apiKey: string, body: Uint8Array | undefined, upload = uploadOf(request)): IncomingHttpHeaders {
+export function outgoingHeaders(request: UpstreamRequest, apiKey: string, body: Uint8Array | undefined, provider?: Pick<Provider, 'keyHeader' | 'defaultHeaders'>): IncomingHttpHeaders {
   // Null prototype: a client header may be named `constructor` or `__proto__`.
   const headers: IncomingHttpHeaders = Object.create(null);
   forEachHeader(request.headers, (name, value) => (headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}, ${value}` : value));
-  headers.authorization = `Bearer ${apiKey}`;
+  const keyHeader = provider?.keyHeader;
+  if (keyHeader && keyHeader !== 'authorization') {
+    delete headers.authorization;
+    headers[keyHeader] = apiKey;
+  } else headers.authorization = `Bearer ${apiKey}`;
+  if (provider?.defaultHeaders) for (const [name, value] of Object.entries(provider.defaultHeaders)) headers[name] ??= value;
+  const upload = uploadOf(request);
   if (upload) {
     if (upload.contentLength !== undefined) headers['content-length'] = upload.contentLength;
     else delete headers['content-length'];
@@ -158,7 +166,7 @@ function send(request: UpstreamRequest, ctx: RoutedContext): Promise<Response> {
   const { provider } = ctx.route;
   const target = ctx.target;
   const body = request.body === undefined ? undefined : serializeBody(request.body);
-  const headers = outgoingHeaders(request, requireApiKey(provider, target), body);
+  const headers = outgoingHeaders(request, requireApiKey(provider, target), body, provider);
   const url = new URL(upstreamUrl(target ?? provider, request.path));
   const signal = ctx.signal;
   if (signal.aborted) return Promise.reject(signal.reason);

@@ -7,7 +7,7 @@
  */
 import { compileModelPatterns, targetsOf } from 'aurora';
 import type { EventStream, JsonObject, Plugin, Provider, RoutedContext, UpstreamRequest } from 'aurora';
-import { createSender, type AnthropicSender } from './forward.ts';
+import { forwardToAnthropic } from './forward.ts';
 import { createProfiles, type ProfileLookup } from './models.ts';
 import { API_KEY_ENV, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_MODELS, anthropicOptionsSchema, type AnthropicOptions } from './options.ts';
 import { toMessagesRequest } from './request.ts';
@@ -20,7 +20,6 @@ interface State {
   provider: Provider;
   claims: (model: string) => boolean;
   listed: string[];
-  sender: AnthropicSender | undefined;
 }
 
 export default function anthropic(options: AnthropicOptions = {}): Plugin {
@@ -39,6 +38,9 @@ export default function anthropic(options: AnthropicOptions = {}): Plugin {
       // Messages requests go through as they are; Responses and (translated by the core) Chat
       // Completions requests arrive as the hub and are translated here.
       apis: ['responses', 'messages'],
+      keyHeader: 'x-api-key',
+      defaultHeaders: { 'anthropic-version': options.apiVersion ?? DEFAULT_API_VERSION },
+      forward: forwardToAnthropic,
     };
     if (apiKey) provider.apiKey = apiKey;
     if (options.headersTimeoutMs !== undefined) provider.headersTimeoutMs = options.headersTimeoutMs;
@@ -47,7 +49,7 @@ export default function anthropic(options: AnthropicOptions = {}): Plugin {
     if (options.pool) provider.pool = { targets: options.pool, balance: options.balance };
     // A modelMap key is a name clients request, so it is claimed too.
     const names = [...models, ...Object.keys(modelMap)];
-    state = { provider, claims: compileModelPatterns(names), listed: [...new Set(names.filter((n) => !n.includes('*')))], sender: undefined };
+    state = { provider, claims: compileModelPatterns(names), listed: [...new Set(names.filter((n) => !n.includes('*')))] };
     return state;
   };
 
@@ -66,17 +68,10 @@ export default function anthropic(options: AnthropicOptions = {}): Plugin {
 
     setup(gateway) {
       const s = init();
-      s.sender = createSender({ apiVersion: options.apiVersion ?? DEFAULT_API_VERSION });
-      const sender = s.sender;
-      s.provider.forward = (request, ctx) => sender.forward(request, ctx);
       // Keep the key out of logs, audit records and upstream echoes.
       gateway.addSecret(s.provider.apiKey);
       for (const target of options.pool ?? []) gateway.addSecret(target.apiKey);
       if (!s.provider.apiKey && !options.pool?.every((t) => t.apiKey)) gateway.log.warn(`${name}: no API key (set ${API_KEY_ENV}); its requests will fail until it is set`);
-    },
-
-    close() {
-      state?.sender?.close();
     },
 
     describe() {

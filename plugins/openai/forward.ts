@@ -56,7 +56,7 @@ export function createProxyForwarder(options: { maxSockets: number }): ProxyForw
     const target = targetOf(upstreamUrl(ctx.target ?? provider, request.path));
     const body = request.body === undefined ? undefined : serializeBody(request.body);
     // Exactly the headers the pipeline decided on, not the client's (nor its key).
-    const headers = outgoingHeaders(request, requireApiKey(provider, ctx.target), body);
+    const headers = outgoingHeaders(request, requireApiKey(provider, ctx.target), body, provider);
 
     let proxyReq: ClientRequest | undefined;
     // The client leaving reaches http-proxy-3 through its socket (so ctx.signal, an AbortController

@@ -27,7 +27,7 @@ import type { Scrubbing } from './secret-scrubber.ts';
 import { SseEventTooLargeError } from './sse.ts';
 import { createLazyEventStream } from './stream.ts';
 import { DEFAULT_HEADERS_TIMEOUT_MS, nodeHttpSend, upstreamError, upstreamUrl } from './upstream.ts';
-import type { ApiFamily, Endpoint, EventStream, JsonObject, Route, RoutedContext, UpstreamRequest } from './types.ts';
+import type { ApiFamily, Attempt, Endpoint, EventStream, JsonObject, Route, RoutedContext, UpstreamRequest } from './types.ts';
 import { readApiRequest } from './api-request.ts';
 import { attachUpload, type Upload } from './upload.ts';
 
@@ -510,18 +510,6 @@ async function checkLateModel(services: PipelineServices, ctx: MutableContext, t
 /** A body kept as text in the audit trail: JSON, events, text; anything else is counted, not kept. */
 function isTextType(contentType: string): boolean {
   return contentType === '' || contentType.startsWith('text/') || isJsonType(contentType) || contentType.includes('json') || contentType.includes('xml');
-}
-
-/** One attempt as the audit record keeps it (`annotations.attempts`, when there was more than one). */
-export interface Attempt {
-  model: string;
-  provider: string | null;
-  target: string | null;
-  outcome: 'ok' | 'failed' | 'skipped';
-  status?: number;
-  /** Why it failed or was skipped: an error code (`upstream_timeout`, `model_not_found`, `unavailable`…). */
-  reason?: string;
-  ms?: number;
 }
 
 // A refused key stays aside long enough not to be hammered, short enough to notice a fix.

@@ -191,6 +191,18 @@ export interface CapturedBody {
 
 export type Outcome = 'ok' | 'error' | 'client_closed';
 
+/** One attempt at an upstream, as the audit record keeps it (`annotations.attempts`, when a request made more than one). */
+export interface Attempt {
+  model: string;
+  provider: string | null;
+  target: string | null;
+  outcome: 'ok' | 'failed' | 'skipped';
+  status?: number;
+  /** Why it failed or was skipped: an error code (`upstream_timeout`, `model_not_found`, `unavailable`…). */
+  reason?: string;
+  ms?: number;
+}
+
 /** What happened to one request, handed to `onAudit` after the client has its answer. */
 export interface AuditRecord {
   id: string;

@@ -11,6 +11,7 @@ import { formatDateTime, formatMs, formatNumber } from './format.ts';
 import { JsonTree } from './json-tree.ts';
 import { OutcomeChip, StatusBadge, effortOf } from './requests-view.ts';
 import { BASE_PATH } from './routes.ts';
+import type { Attempt } from 'aurora';
 import type { AuditDetail, BodyView, PartExtras, Reconstructed, TrailView } from './types.ts';
 
 interface DetailViewProps {
@@ -127,17 +128,6 @@ function Detail({ r }: { r: AuditDetail }): ComponentChild {
     answer ? h(ReconstructedView, { rec: answer, stream: r.stream }) : null,
     h(Trail, { trail: r.trail }),
   );
-}
-
-/** One attempt of a routed request, as the core records it in `annotations.attempts`. */
-interface Attempt {
-  model: string;
-  provider: string | null;
-  target: string | null;
-  outcome: 'ok' | 'failed' | 'skipped';
-  status?: number;
-  reason?: string;
-  ms?: number;
 }
 
 const OUTCOME_CLASS = { ok: 'outcome outcome-ok', failed: 'outcome outcome-bad', skipped: 'chip chip-warn' } as const;

@@ -108,6 +108,15 @@ describe('Host and Origin while no master key is set', () => {
     expect(own.status).toBe(200);
   });
 
+  it('an upload a foreign web page posts as a form (which a browser sends without asking) is refused before any byte goes upstream', async () => {
+    const before = mock.requests.length;
+    const form = '--x\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n--x\r\nContent-Disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n{}\r\n--x--\r\n';
+    const foreign = await send(`${open.baseUrl}/files`, { headers: { origin: 'https://evil.example', 'content-type': 'multipart/form-data; boundary=x' }, body: form });
+    expect(foreign.status).toBe(403);
+    expect(JSON.parse(foreign.body).error.code).toBe('origin_not_allowed');
+    expect(mock.requests.length).toBe(before);
+  });
+
   it('with a master key, any Host is served (behind a proxy or a load balancer)', async () => {
     const res = await send(`${keyed.baseUrl}/responses`, { headers: { host: 'aurora.internal.example', authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' }, body: seed });
     expect(res.status).toBe(200);

@@ -1,23 +1,24 @@
 import type { Exchange } from './exchange.ts';
 import type { RouteEnv, ScriptedTurn } from './route-env.ts';
-import { chatCompletion, chatCompletionStream, type ChatRenderContext } from './chat-render.ts';
-import { thinkingEnabled, validateChatRequest } from './deepseek-validate.ts';
+import type { ChatRenderContext } from './chat-render.ts';
+import { FAMILIES } from './chat-families.ts';
 import { deliverJson, deliverStream } from './deliver.ts';
-import { sendError } from './http-io.ts';
 import { contentText, defaultAnswer } from './text.ts';
 import { resolveTurn } from './turn.ts';
 import { countTokens } from './usage.ts';
 
-// POST /chat/completions and /v1/chat/completions, answered the way DeepSeek does.
+// POST /chat/completions and /v1/chat/completions, answered the way DeepSeek does (or the
+// provider family the emulator plays: chat-families.ts).
 
 /** What DeepSeek "thinks" when a script does not say: short, so usage stays small. */
 const DEFAULT_REASONING = 'Considering the request.';
 
 export async function handleChat(ex: Exchange, body: Record<string, any>, env: RouteEnv, scripted: ScriptedTurn): Promise<void> {
-  const invalid = validateChatRequest(body, env.reasoningEfforts);
-  if (invalid) return sendError(ex.res, 400, invalid);
+  const family = FAMILIES[env.chat];
+  const invalid = family.validate(body, env.reasoningEfforts);
+  if (invalid) return family.refuse(ex.res, invalid);
 
-  const thinking = thinkingEnabled(body);
+  const thinking = family.thinking(body);
   const turn = resolveTurn(scripted.turn, {
     answer: defaultAnswer(lastUserText(body.messages)),
     reasoning: thinking ? DEFAULT_REASONING : '',
@@ -32,8 +33,8 @@ export async function handleChat(ex: Exchange, body: Record<string, any>, env: R
     pieces: env.pieces,
     tokens: countTokens(env.requestBytes, turn, scripted.turn?.usage),
   };
-  if (body.stream === true) await deliverStream(ex, chatCompletionStream(turn, ctx), env.delayMs, scripted.fault);
-  else await deliverJson(ex, chatCompletion(turn, ctx), scripted.fault);
+  if (body.stream === true) await deliverStream(ex, family.stream(turn, ctx), env.delayMs, scripted.fault);
+  else await deliverJson(ex, family.json(turn, ctx), scripted.fault);
 }
 
 function lastUserText(messages: Array<Record<string, any>>): string {

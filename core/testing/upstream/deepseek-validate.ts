@@ -95,7 +95,7 @@ function checkThinking(body: Record<string, any>): string | null {
 }
 
 /** Each assistant tool_calls message must be answered by one tool message per id before anything else. */
-function checkToolOrder(messages: Record<string, any>[]): string | null {
+export function checkToolOrder(messages: Record<string, any>[]): string | null {
   let open = new Set<string>();
   for (const m of messages) {
     if (m.role === 'tool') {

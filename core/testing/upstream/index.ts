@@ -1,6 +1,7 @@
 // Public entry point of the emulated upstream (DeepSeek Chat, OpenAI Responses, Anthropic Messages).
 export { startMockUpstream } from './server.ts';
 export type {
+  ChatFamily,
   FaultReply,
   FinishReason,
   HttpReply,

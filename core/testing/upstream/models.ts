@@ -10,9 +10,10 @@ const MODELS = [
   ['deepseek-flash', 'deepseek'],
 ] as const;
 
-export function modelList() {
+/** The list, plus the models of the Chat provider the emulator plays when it is not DeepSeek. */
+export function modelList(family: { models: string[]; owner: string } = { models: [], owner: '' }) {
   return {
     object: 'list',
-    data: MODELS.map(([id, owner]) => ({ id, object: 'model', created: MOCK_CREATED, owned_by: owner })),
+    data: [...MODELS, ...family.models.map((id) => [id, family.owner] as const)].map(([id, owner]) => ({ id, object: 'model', created: MOCK_CREATED, owned_by: owner })),
   };
 }

@@ -1,6 +1,6 @@
 import type { IdFactory } from './ids.ts';
 import type { BodyFault } from './deliver.ts';
-import type { MockTurn } from './types.ts';
+import type { ChatFamily, MockTurn } from './types.ts';
 
 // What a generation route gets from the server besides the request itself.
 
@@ -9,6 +9,8 @@ export interface RouteEnv {
   pieces: number;
   delayMs: number;
   reasoningEfforts: readonly string[];
+  /** The provider /chat/completions plays. */
+  chat: ChatFamily;
   /** Size of the raw body: the base of the deterministic prompt token count. */
   requestBytes: number;
   /** Keeps a response the client may fetch again (`store` is not false), with its input items. */

@@ -10,6 +10,7 @@ import { isObject, parseBody, readBody, sendError, sendJson } from './http-io.ts
 import { modelList } from './models.ts';
 import { ReplyQueue } from './reply-queue.ts';
 import { handleChat } from './chat-route.ts';
+import { FAMILIES } from './chat-families.ts';
 import { handleResponses } from './responses-route.ts';
 import { handleCountTokens, handleMessages, type MessagesEnv } from './messages-route.ts';
 import { admitAnthropic, betasOf, sendAnthropicError } from './messages-http.ts';
@@ -50,6 +51,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
     pieces: Math.max(1, options.streamChunks ?? 2),
     delayMs: Math.max(0, options.chunkDelayMs ?? 0),
     reasoningEfforts: options.reasoningEfforts ?? DEFAULT_EFFORTS,
+    chat: options.chat ?? 'deepseek',
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -78,7 +80,7 @@ export async function startMockUpstream(options: MockUpstreamOptions = {}): Prom
       return sendError(res, 401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key');
     }
     if (!route) return sendError(res, 404, `Invalid URL (${method} ${path})`, 'invalid_request_error', null);
-    if (route === 'models') return sendJson(res, 200, modelList());
+    if (route === 'models') return sendJson(res, 200, modelList(FAMILIES[baseEnv.chat]));
     if (parsed.kind !== 'json') return sendError(res, 400, 'We could not parse the JSON body of your request. Expected a JSON object.', 'invalid_request_error', null);
     if (!isObject(parsed.value)) return sendError(res, 400, 'The request body must be a JSON object.', 'invalid_request_error', null);
 

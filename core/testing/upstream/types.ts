@@ -1,6 +1,12 @@
 // Public types of the mock upstream. Kept apart from the implementation so tests and
 // the gateway's own helpers can import them without pulling in node:http.
 
+/**
+ * Which Chat Completions provider /chat/completions plays: how reasoning is returned and what must
+ * come back (chat-families.ts). Default `deepseek`.
+ */
+export type ChatFamily = 'deepseek' | 'reasoning-details' | 'think-tags' | 'thought-signatures';
+
 export interface MockUpstreamOptions {
   /** Default 0 (ephemeral). The host is always 127.0.0.1. */
   port?: number;
@@ -25,6 +31,8 @@ export interface MockUpstreamOptions {
    * documented minimum (messages-models.ts); set it to cache short test prompts.
    */
   messagesCacheMinTokens?: number;
+  /** The provider /chat/completions plays (default `deepseek`); GET /models then lists its models. */
+  chat?: ChatFamily;
 }
 
 export interface RecordedRequest {

@@ -1,12 +1,12 @@
 /**
- * Response direction (non-streaming): a DeepSeek chat.completion → an OpenAI Responses object.
- * translation.md §2. Also home of the pieces the stream translator shares (item shapes, usage and
- * finish_reason mapping, the echoed response skeleton), so both directions build identical items.
+ * Response direction (non-streaming) for DeepSeek: the bridge's chat.completion → Responses
+ * translation with DeepSeek's profile. translation.md §2.
  */
-import { randomUUID } from 'node:crypto';
+import { mapUsage as mapProfileUsage, toResponsesResponse as translate, type ReasoningCarrier, type ToolIndex } from 'aurora/plugins/chat-bridge';
 import type { JsonObject } from 'aurora';
-import type { ReasoningCarrier } from './state.ts';
-import { type ToolIndex, type ToolTarget, buildToolIndex, unwrapCustomInput } from './tools.ts';
+import { DEEPSEEK } from './profile.ts';
+
+export { STREAM_ENDED_EARLY, newId, terminalState } from 'aurora/plugins/chat-bridge';
 
 export interface ResponsesContext {
   /** The client's Responses request body (tool kinds, echoed fields). */
@@ -18,178 +18,11 @@ export interface ResponsesContext {
   tools?: ToolIndex;
 }
 
-export type ItemStatus = 'completed' | 'incomplete';
-
-/** `prefix_` + 24 hex characters, the shape OpenAI's ids have (`resp_…`, `msg_…`, `fc_…`). */
-/** `prefix_` and 32 hex digits. randomUUID draws from a cached pool; randomBytes per id was a syscall-heavy ~3% of a translated stream's CPU. */
-export function newId(prefix: string): string {
-  return `${prefix}_${randomUUID().replaceAll('-', '')}`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Output items
-
-/**
- * The reasoning item. The text goes three ways: `summary` (what Codex shows; it replays summaries
- * but we ignore them), `content` as `reasoning_text` (raw chain of thought, for other clients), and
- * sealed in `encrypted_content` — the only part Codex sends back, so the next request can give
- * DeepSeek its `reasoning_content` (state.ts).
- */
-export function reasoningItem(id: string, text: string, ctx: ResponsesContext): JsonObject {
-  return {
-    id,
-    type: 'reasoning',
-    summary: text === '' ? [] : [{ type: 'summary_text', text }],
-    content: [{ type: 'reasoning_text', text }],
-    encrypted_content: ctx.carrier.seal(text, { model: ctx.model }),
-  };
-}
-
-export function messageItem(id: string, text: string, status: ItemStatus | 'in_progress'): JsonObject {
-  return {
-    id,
-    type: 'message',
-    status,
-    role: 'assistant',
-    content: status === 'in_progress' ? [] : [{ type: 'output_text', text, annotations: [], logprobs: [] }],
-  };
-}
-
-/**
- * A tool call as the client declared the tool: `custom_tool_call` with the raw input for custom
- * tools, `function_call` (with `namespace` for flattened MCP tools) otherwise.
- */
-export function callItem(id: string, callId: string, target: ToolTarget, payload: string, status: ItemStatus | 'in_progress'): JsonObject {
-  const item: JsonObject = target.custom
-    ? { id, type: 'custom_tool_call', status, name: target.name, call_id: callId, input: payload }
-    : { id, type: 'function_call', status, name: target.name, call_id: callId, arguments: payload };
-  if (target.namespace) item.namespace = target.namespace;
-  return item;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Usage (§2.2): both details objects always present, or Codex cannot parse the usage.
-
-export function mapUsage(usage: unknown): JsonObject | null {
-  if (!usage || typeof usage !== 'object') return null;
-  const u = usage as JsonObject;
-  const input = int(u.prompt_tokens);
-  const output = int(u.completion_tokens);
-  return {
-    input_tokens: input,
-    input_tokens_details: { cached_tokens: int(u.prompt_cache_hit_tokens ?? u.prompt_tokens_details?.cached_tokens) },
-    output_tokens: output,
-    output_tokens_details: { reasoning_tokens: int(u.completion_tokens_details?.reasoning_tokens) },
-    total_tokens: typeof u.total_tokens === 'number' ? int(u.total_tokens) : input + output,
-  };
-}
-
-function int(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) ? Math.trunc(value) : 0;
-}
-
-// ---------------------------------------------------------------------------------------------
-// finish_reason → terminal state (§2.1)
-
-export interface TerminalState {
-  status: 'completed' | 'incomplete' | 'failed';
-  incomplete_details: { reason: string } | null;
-  error: { code: string; message: string } | null;
-}
-
-export const STREAM_ENDED_EARLY = 'upstream stream ended before finish_reason';
-
-export function terminalState(finish: string | null | undefined): TerminalState {
-  switch (finish) {
-    case 'length':
-      return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, error: null };
-    case 'content_filter':
-      return { status: 'incomplete', incomplete_details: { reason: 'content_filter' }, error: null };
-    case 'insufficient_system_resource':
-      // DeepSeek cut the generation short for lack of capacity: a retryable failure, not a success.
-      return { status: 'failed', incomplete_details: null, error: { code: 'server_error', message: 'upstream ran out of resources (DeepSeek finish_reason insufficient_system_resource); retry' } };
-    case null:
-    case undefined:
-      return { status: 'failed', incomplete_details: null, error: { code: 'server_error', message: STREAM_ENDED_EARLY } };
-    default: // stop, tool_calls, anything new
-      return { status: 'completed', incomplete_details: null, error: null };
-  }
-}
-
-/** Status of the items a finish_reason closes: cut-off items are `incomplete`. */
-export function itemStatusFor(finish: string): ItemStatus {
-  return terminalState(finish).status === 'completed' ? 'completed' : 'incomplete';
-}
-
-// ---------------------------------------------------------------------------------------------
-// The response object: the echo of the request fields the API repeats on every response.
-
-export function responseSkeleton(ctx: ResponsesContext, id: string, createdAt: number): JsonObject {
-  const r = ctx.request;
-  return {
-    id,
-    object: 'response',
-    created_at: createdAt,
-    status: 'in_progress',
-    background: false,
-    error: null,
-    incomplete_details: null,
-    instructions: r.instructions ?? null,
-    max_output_tokens: r.max_output_tokens ?? null,
-    metadata: r.metadata ?? {},
-    model: ctx.model,
-    output: [],
-    parallel_tool_calls: r.parallel_tool_calls ?? true,
-    previous_response_id: null,
-    prompt_cache_key: r.prompt_cache_key ?? null,
-    reasoning: { effort: r.reasoning?.effort ?? null, summary: r.reasoning?.summary ?? null },
-    store: r.store ?? false,
-    temperature: r.temperature ?? null,
-    text: { format: { type: 'text' }, verbosity: 'medium', ...(r.text && typeof r.text === 'object' ? r.text : {}) },
-    tool_choice: r.tool_choice ?? 'auto',
-    tools: Array.isArray(r.tools) ? r.tools : [],
-    top_p: r.top_p ?? null,
-    truncation: r.truncation ?? 'disabled',
-    usage: null,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-
 export function toResponsesResponse(chat: JsonObject, ctx: ResponsesContext): JsonObject {
-  const index = ctx.tools ?? buildToolIndex(ctx.request.tools);
-  const created = typeof chat.created === 'number' ? chat.created : Math.floor(Date.now() / 1000);
-  const response = responseSkeleton(ctx, newId('resp'), created);
-  const choice: JsonObject | undefined = Array.isArray(chat.choices) ? chat.choices[0] : undefined;
-  const message: JsonObject = choice?.message ?? {};
-  // A complete body without finish_reason still holds a whole answer; only a missing choice fails.
-  const finish: string | undefined = choice ? (typeof choice.finish_reason === 'string' ? choice.finish_reason : 'stop') : undefined;
-  const state = terminalState(finish);
-  const status = finish ? itemStatusFor(finish) : 'incomplete';
+  return translate(chat, { ...ctx, profile: DEEPSEEK });
+}
 
-  const output: JsonObject[] = [];
-  const reasoning = typeof message.reasoning_content === 'string' ? message.reasoning_content : '';
-  if (reasoning !== '') output.push(reasoningItem(newId('rs'), reasoning, ctx));
-  const text = typeof message.content === 'string' ? message.content : '';
-  if (text !== '') output.push(messageItem(newId('msg'), text, 'completed'));
-  if (Array.isArray(message.tool_calls)) {
-    for (const call of message.tool_calls) {
-      const fn = call?.function;
-      if (!fn || typeof fn.name !== 'string' || fn.name === '') continue; // a nameless call cannot be run or replayed
-      const target = index.target(fn.name);
-      const args = typeof fn.arguments === 'string' ? fn.arguments : '';
-      const callId = typeof call.id === 'string' && call.id !== '' ? call.id : newId('call');
-      output.push(callItem(newId(target.custom ? 'ctc' : 'fc'), callId, target, target.custom ? unwrapCustomInput(args) : args, 'completed'));
-    }
-  }
-  // The item that was being written when the cap hit is the incomplete one.
-  const last = output[output.length - 1];
-  if (status === 'incomplete' && last && last.type !== 'reasoning') last.status = 'incomplete';
-
-  response.status = state.status;
-  response.error = choice ? state.error : { code: 'server_error', message: 'upstream response has no choices' };
-  response.incomplete_details = state.incomplete_details;
-  response.output = output;
-  response.usage = mapUsage(chat.usage);
-  return response;
+/** DeepSeek's usage (`prompt_cache_hit_tokens`, reasoning tokens) in the Responses shape. */
+export function mapUsage(usage: unknown): JsonObject | null {
+  return mapProfileUsage(usage, DEEPSEEK.usage);
 }

@@ -5,6 +5,11 @@ import auth from 'aurora/plugins/auth';
 import deepseek from 'aurora/plugins/deepseek';
 import effort from 'aurora/plugins/effort';
 import openai from 'aurora/plugins/openai';
+import presets from 'aurora/plugins/presets';
+
+// Every provider preset whose key is set (OPENROUTER_API_KEY, GROQ_API_KEY, GEMINI_API_KEY…), and
+// the local servers whose base URL is set (OLLAMA_BASE_URL, VLLM_BASE_URL, LMSTUDIO_BASE_URL).
+const discovered = presets();
 
 export default defineConfig({
   server: { host: process.env.AURORA_HOST ?? '127.0.0.1', port: Number(process.env.AURORA_PORT ?? 8080) },
@@ -12,7 +17,11 @@ export default defineConfig({
     auth(), // AURORA_MASTER_KEY; without it the gateway serves loopback only
     deepseek({ apiKey: process.env.DEEPSEEK_API_KEY, baseUrl: process.env.DEEPSEEK_BASE_URL }), // deepseek-v4-pro, deepseek-v4-flash
     effort({ 'deepseek-*': { none: 'none', minimal: 'none', low: 'high', medium: 'high', high: 'high', xhigh: 'max', max: 'max' } }),
-    openai({ apiKey: process.env.OPENAI_API_KEY, baseUrl: process.env.OPENAI_BASE_URL }), // every model nobody else claims
+    ...discovered,
+    // Every model nobody else claims, and the rest of the OpenAI API (embeddings, files, audio…).
+    // Without OPENAI_API_KEY its requests get a 400 naming the variable; GET /v1/models then lists
+    // what the other plugins serve.
+    openai({ apiKey: process.env.OPENAI_API_KEY, baseUrl: process.env.OPENAI_BASE_URL }),
     audit({ dir: './data/audit', retentionDays: 30 }), // the trail at /admin/dashboard/audit
   ],
 });

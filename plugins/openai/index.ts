@@ -16,6 +16,7 @@ export default function openai(options: OpenAIOptions = {}): Plugin {
   let claims: (model: string) => boolean = () => true;
   let forwarder: ProxyForwarder | undefined;
   const catchAll = options.models === undefined;
+  let keyed = false;
   // Requests that name no model (files, batches…) go to the catch-all, or to an upstream that lists them.
   const unnamed: ReadonlySet<string> = new Set<string>(options.endpoints ?? (catchAll ? OPENAI_API_FAMILIES : []));
   const rawModel = `p/${name}`;
@@ -30,7 +31,8 @@ export default function openai(options: OpenAIOptions = {}): Plugin {
       const apiKeyEnv = options.apiKeyEnv ?? 'OPENAI_API_KEY';
       const apiKey = options.apiKey ?? process.env[apiKeyEnv];
       gateway.addSecret(apiKey);
-      if (!apiKey && !options.pool?.every((t) => t.apiKey)) gateway.log.warn(`${name}: no API key (set ${apiKeyEnv}); its requests will fail until it is set`);
+      keyed = Boolean(apiKey) || Boolean(options.pool?.every((t) => t.apiKey));
+      if (!keyed) gateway.log.warn(`${name}: no API key (set ${apiKeyEnv}); its requests will fail until it is set`);
       provider = {
         name,
         baseUrl: options.baseUrl ?? 'https://api.openai.com/v1',
@@ -50,7 +52,9 @@ export default function openai(options: OpenAIOptions = {}): Plugin {
       if (!catchAll) claims = compileModelPatterns(options.models!);
     },
     resolveModel(model, ctx) {
-      if (ctx.endpoint === 'models') return catchAll ? { provider, model: '' } : undefined;
+      // The listing is asked of the catch-all only when it can answer: without a key the list is
+      // built from what the other plugins serve, instead of failing on a key nobody set.
+      if (ctx.endpoint === 'models') return catchAll && keyed ? { provider, model: '' } : undefined;
       if (ctx.endpoint === 'raw') return options.raw && model === rawModel ? { provider, model: '' } : undefined;
       if (model === '') return ctx.endpoint !== null && unnamed.has(ctx.endpoint) ? { provider, model } : undefined;
       return claims(model) ? { provider, model } : undefined;

@@ -1,5 +1,6 @@
 // The default config, written exactly as a user writes theirs. Secrets come from the environment.
 import { defineConfig } from 'aurora';
+import anthropic from 'aurora/plugins/anthropic';
 import audit from 'aurora/plugins/audit';
 import auth from 'aurora/plugins/auth';
 import deepseek from 'aurora/plugins/deepseek';
@@ -16,7 +17,8 @@ export default defineConfig({
   plugins: [
     auth(), // AURORA_MASTER_KEY; without it the gateway serves loopback only
     deepseek({ apiKey: process.env.DEEPSEEK_API_KEY, baseUrl: process.env.DEEPSEEK_BASE_URL }), // deepseek-v4-pro, deepseek-v4-flash
-    effort({ 'deepseek-*': { none: 'none', minimal: 'none', low: 'high', medium: 'high', high: 'high', xhigh: 'max', max: 'max' } }),
+    anthropic({ apiKey: process.env.ANTHROPIC_API_KEY, baseUrl: process.env.ANTHROPIC_BASE_URL }), // claude-*
+    effort(), // DeepSeek V4's and Claude's effort tables (plugins/effort/README.md)
     ...discovered,
     // Every model nobody else claims, and the rest of the OpenAI API (embeddings, files, audio…).
     // Without OPENAI_API_KEY its requests get a 400 naming the variable; GET /v1/models then lists

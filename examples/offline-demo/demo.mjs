@@ -7,7 +7,7 @@ import { startMockUpstream } from 'aurora/testing';
 const upstreamKey = 'sk-demo-upstream';
 const mock = await startMockUpstream({ port: Number(process.env.MOCK_PORT ?? 0), apiKey: upstreamKey });
 const masterKey = process.env.AURORA_MASTER_KEY ?? 'change-me';
-console.log(`emulated upstream on ${mock.url} (OpenAI-compatible at /v1, DeepSeek-compatible at /)`);
+console.log(`emulated upstream on ${mock.url} (OpenAI-compatible at /v1, DeepSeek-compatible at /, Anthropic Messages at /v1/messages)`);
 
 const core = spawn(process.execPath, [fileURLToPath(new URL('../../core', import.meta.url)), ...process.argv.slice(2)], {
   stdio: 'inherit',
@@ -18,6 +18,8 @@ const core = spawn(process.execPath, [fileURLToPath(new URL('../../core', import
     OPENAI_API_KEY: upstreamKey,
     DEEPSEEK_BASE_URL: mock.url,
     DEEPSEEK_API_KEY: upstreamKey,
+    ANTHROPIC_BASE_URL: `${mock.url}/v1`,
+    ANTHROPIC_API_KEY: upstreamKey,
   },
 });
 console.log(`try: curl -s http://127.0.0.1:${process.env.AURORA_PORT ?? 8080}/v1/responses -H "Authorization: Bearer ${masterKey}" -H "Content-Type: application/json" -d '{"model":"gpt-4.1-mini","input":"Reply with exactly ok","max_output_tokens":16}'`);

@@ -10,6 +10,8 @@ export interface Settled extends WireResult {
   outcome: Outcome;
   error: { code: string; message: string } | null;
   usage: Usage | null;
+  cost: number | null;
+  unpriced: boolean;
   model: string | null;
 }
 
@@ -36,6 +38,8 @@ export function buildAuditRecord(recorder: Recorder, settled: Settled, captureLi
     error: settled.error ? { code: settled.error.code, message: redact(settled.error.message, secrets) } : null,
     stream: ctx.stream,
     usage: settled.usage,
+    cost: settled.cost,
+    unpriced: settled.unpriced,
     requestBytes: recorder.requestBytes?.byteLength ?? recorder.upload?.bytes ?? 0,
     responseBytes: settled.bytes,
     annotations: ctx.annotations,

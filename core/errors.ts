@@ -14,6 +14,8 @@ export interface ErrorSpec {
 export const ERRORS = {
   AURORA_ERR_BAD_REQUEST: { status: 400, type: 'invalid_request_error', code: 'bad_request', message: 'The request could not be parsed as HTTP' },
   AURORA_ERR_BODY_TOO_LARGE: { status: 413, type: 'invalid_request_error', code: 'request_too_large', message: 'Request body exceeds the limit of %s bytes' },
+  // type usage_limit_reached: what makes the Codex CLI say when the limit resets and stop, rather than retry (docs/costs.md).
+  AURORA_ERR_BUDGET_EXCEEDED: { status: 429, type: 'usage_limit_reached', code: 'budget_exceeded', message: '%s' },
   AURORA_ERR_ENDPOINT_NOT_SERVED: { status: 404, type: 'invalid_request_error', code: 'endpoint_not_served', message: '%s' },
   AURORA_ERR_HEADERS_TOO_LARGE: { status: 431, type: 'invalid_request_error', code: 'headers_too_large', message: 'Request headers are too large' },
   AURORA_ERR_HOST_NOT_ALLOWED: { status: 403, type: 'invalid_request_error', code: 'host_not_allowed', message: 'Host %s is not served: without a master key this gateway answers only requests addressed to its loopback address (127.0.0.1, localhost, [::1]) and port' },

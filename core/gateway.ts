@@ -18,6 +18,8 @@ import { createRouter, type Router, type RoutingOptions } from './routing/router
 import { createScrubbing, type Scrubbing } from './secret-scrubber.ts';
 import { createRequestListener } from './server.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import type { PriceSetting } from './pricing/price.ts';
+import { createPricing } from './pricing/pricing.ts';
 import type { GatewayServices, Plugin, PluginDescription, PluginRoute } from './types.ts';
 
 export interface ServerOptions {
@@ -57,6 +59,11 @@ export interface AuroraConfig {
   /** Rebuild the config when it (or a file it imports) changes, and swap the pipeline without dropping requests. */
   watch?: boolean;
   log?: { level?: LogLevel };
+  /**
+   * Prices that override or extend the providers' own tables: model names (as sent upstream) or
+   * `*` globs → USD per million tokens, or `'free'` (docs/costs.md).
+   */
+  prices?: Record<string, PriceSetting>;
   plugins?: Plugin[];
 }
 
@@ -206,6 +213,7 @@ export async function createGateway(config: AuroraConfig = {}, options: GatewayO
       wants,
       log,
       metrics,
+      pricing: createPricing(config.prices),
       audited,
       captureLimit: () => captureLimit,
       released: (target) => health.finished(target),

@@ -11,7 +11,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AuditRecord } from './types.ts';
 
 /** What metrics need of a finished request. */
-export interface Observation extends Pick<AuditRecord, 'endpoint' | 'provider' | 'status' | 'outcome' | 'durationMs' | 'ttfbMs' | 'usage'> {
+export interface Observation extends Pick<AuditRecord, 'endpoint' | 'provider' | 'status' | 'outcome' | 'durationMs' | 'ttfbMs' | 'usage' | 'cost' | 'unpriced'> {
   /** The model asked for, on a routed request; null when no route was found (the label is then `none`). */
   model: string | null;
   /** `upstream`: the provider failed (its error status, its stream, the network). */
@@ -40,6 +40,8 @@ interface Series {
   duration: { observe(value: number): void };
   ttfb: { observe(value: number): void };
   tokens: Record<'input' | 'cached' | 'output' | 'reasoning', { inc(value: number): void }>;
+  cost: { inc(value: number): void };
+  unpriced: { inc(): void };
 }
 
 /** The values one label may take: the first `MAX_LABEL_VALUES` seen, then `other`. */
@@ -60,6 +62,8 @@ export function createMetrics(): Metrics {
   const duration = new Histogram({ name: 'aurora_request_duration_seconds', help: 'Time from request to the last byte sent', labelNames: ['endpoint', 'provider'], buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300], registers: [registry] });
   const ttfb = new Histogram({ name: 'aurora_time_to_first_byte_seconds', help: 'Time from request to the first response byte', labelNames: ['endpoint', 'provider'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] });
   const tokens = new Counter({ name: 'aurora_tokens_total', help: 'Tokens by provider, model and kind (input, cached, output, reasoning)', labelNames: ['provider', 'model', 'kind'], registers: [registry] });
+  const cost = new Counter({ name: 'aurora_cost_usd_total', help: 'What requests cost in US dollars (usage at the model\'s price), by provider and model', labelNames: ['provider', 'model'], registers: [registry] });
+  const unpriced = new Counter({ name: 'aurora_unpriced_requests_total', help: 'Requests that used tokens of a model without a price (their cost is unknown), by provider and model', labelNames: ['provider', 'model'], registers: [registry] });
   const upstreamErrors = new Counter({ name: 'aurora_upstream_errors_total', help: 'Failed upstream calls and broken streams, by provider and code', labelNames: ['provider', 'code'], registers: [registry] });
   const openStreams = new Gauge({ name: 'aurora_open_streams', help: 'Streams being sent to clients now', registers: [registry] });
   const attempts = new Counter({ name: 'aurora_upstream_attempts_total', help: 'Attempts at an upstream, by provider and outcome (a request with fallbacks or a pool may make several)', labelNames: ['provider', 'outcome'], registers: [registry] });
@@ -86,6 +90,8 @@ export function createMetrics(): Metrics {
           output: tokens.labels({ provider, model, kind: 'output' }),
           reasoning: tokens.labels({ provider, model, kind: 'reasoning' }),
         },
+        cost: cost.labels({ provider, model }),
+        unpriced: unpriced.labels({ provider, model }),
       };
       series.set(key, found);
     }
@@ -112,6 +118,8 @@ export function createMetrics(): Metrics {
         s.tokens.output.inc(r.usage.output_tokens);
         s.tokens.reasoning.inc(r.usage.reasoning_tokens);
       }
+      if (r.cost !== null) s.cost.inc(r.cost);
+      else if (r.unpriced) s.unpriced.inc();
       if (r.error?.upstream && r.provider) upstreamErrors.inc({ provider, code: codeLabel(r.error.code) });
     },
   };

@@ -13,6 +13,7 @@ import type { Hooks } from './hooks.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { HookWants } from './plugins.ts';
+import type { Pricing } from './pricing/pricing.ts';
 import { presentedKeys } from './presented-key.ts';
 import { MAX_MODEL_CHARS } from './request-body.ts';
 import { streamFailure } from './stream-outcome.ts';
@@ -45,6 +46,8 @@ export interface RecorderServices {
   wants: HookWants;
   log: Logger;
   metrics: Metrics | undefined;
+  /** What a request's usage costs (the config's prices, then the provider's). */
+  pricing: Pricing;
   /** Whether any plugin taps onAudit at all. */
   audited: boolean;
   /** The largest body any plugin asked to keep (`captureBodies`). */
@@ -114,6 +117,9 @@ export class Recorder {
     this.error = error;
     const usage = this.usage ?? readUsage(this.clientCapture, contentType);
     const model = this.model();
+    // A model without a price costs nothing known: null and `unpriced`, never 0.
+    const cost = usage && ctx.route ? services.pricing.cost(ctx.route, usage) ?? null : null;
+    const unpriced = usage !== null && cost === null;
 
     services.log.info('request', {
       requestId: ctx.id,
@@ -135,13 +141,15 @@ export class Recorder {
       durationMs: performance.now() - ctx.startedAt,
       ttfbMs: wire.ttfbMs,
       usage,
+      cost,
+      unpriced,
       error: error ?? null,
     });
     // The whole record (secrets scrubbed, headers copied) only when an onAudit tap wants this request.
     if (!services.audited || !services.wants.onAudit(ctx as RoutedContext)) return;
     const secrets = [...services.secrets(), ...presentedKeys(ctx.headers)];
     if (ctx.route?.provider.apiKey) secrets.push(ctx.route.provider.apiKey);
-    const record = buildAuditRecord(this, { ...wire, outcome, error: error ?? null, usage, model }, services.captureLimit(), secrets);
+    const record = buildAuditRecord(this, { ...wire, outcome, error: error ?? null, usage, cost, unpriced, model }, services.captureLimit(), secrets);
     const pending = services.hooks.onAudit.promise(record, ctx).catch((err) => {
       services.log.error('onAudit handler failed', { plugin: (err as { plugin?: string })?.plugin, requestId: ctx.id, err });
     });

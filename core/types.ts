@@ -3,6 +3,7 @@
  * AbortSignal, Response) so a plugin never needs to know it runs on node:http.
  */
 import type { Logger } from './logger.ts';
+import type { Price } from './pricing/price.ts';
 
 // biome-ignore lint: JSON bodies are open-ended; plugins narrow them where they care.
 export type JsonObject = Record<string, any>;
@@ -85,6 +86,12 @@ export interface Provider {
    * `endpoint_not_served`. Default: `['responses', 'chat.completions']`.
    */
   apis?: readonly (ModelApi | ApiFamily)[];
+  /**
+   * The price of a model this provider serves (the name sent upstream), USD per million tokens;
+   * undefined when it has none (its requests are then `unpriced`). Asked once per model. The
+   * config's `prices` take precedence (docs/costs.md). Build it with `priceTable({...})`.
+   */
+  prices?: (model: string) => Price | undefined;
 }
 
 export interface RetryPolicy {
@@ -172,12 +179,23 @@ export interface RoutedContext extends RequestContext {
   readonly target: Target;
 }
 
+/**
+ * Tokens one request used, whatever shape the provider reported them in (core/usage.ts):
+ * `input_tokens` counts every input token, those read from and written to a prompt cache
+ * included; `output_tokens` every generated token, reasoning included.
+ */
 export interface Usage {
   input_tokens: number;
   output_tokens: number;
   total_tokens: number;
+  /** Of the input, tokens read from a prompt cache. */
   cached_tokens: number;
+  /** Of the output, reasoning (thinking) tokens, when the provider says. */
   reasoning_tokens: number;
+  /** Of the input, tokens written to a prompt cache (Anthropic's `cache_creation_input_tokens`); absent when none. */
+  cache_creation_tokens?: number;
+  /** Of `cache_creation_tokens`, those written with the 1-hour lifetime; absent when none. */
+  cache_creation_1h_tokens?: number;
 }
 
 /** A body as the audit trail keeps it: text, cut at the capture limit. */
@@ -223,6 +241,13 @@ export interface AuditRecord {
   error: { code: string; message: string } | null;
   stream: boolean;
   usage: Usage | null;
+  /**
+   * What the request cost in USD: its usage at its model's price (docs/costs.md). Null when it is
+   * not known: no usage was reported, or the model has no price (`unpriced`).
+   */
+  cost: number | null;
+  /** The request used tokens of a model that has no price: its cost is unknown, not zero. */
+  unpriced: boolean;
   /** Size of the client's request body. */
   requestBytes: number;
   /** Body bytes sent to the client (what it received before an abort, for a cut stream). */

@@ -244,9 +244,9 @@ describe('audit API: stats, export, tail', () => {
     expect(csv.headers.get('content-type')).toContain('text/csv');
     expect(csv.headers.get('content-disposition')).toMatch(/\.csv"$/);
     const rows = (await csv.text()).trim().split('\r\n');
-    expect(rows[0]).toBe('id,time,duration_ms,ttfb_ms,method,path,endpoint,principal,model,provider,upstream_model,status,outcome,stream,error_code,error_message,input_tokens,cached_tokens,output_tokens,reasoning_tokens,annotations');
+    expect(rows[0]).toBe('id,time,duration_ms,ttfb_ms,method,path,endpoint,principal,model,provider,upstream_model,status,outcome,stream,error_code,error_message,input_tokens,cached_tokens,output_tokens,reasoning_tokens,cost_usd,unpriced,annotations');
     expect(rows).toHaveLength(3);
-    expect(rows[1]).toMatch(/,400,error,false,invalid_json,Request body is not valid JSON: [^,]*,,,,,$/);
+    expect(rows[1]).toMatch(/,400,error,false,invalid_json,Request body is not valid JSON: [^,]*,,,,,,false,$/);
     expect(rows[2]).toContain(',gpt-4.1-mini,openai,gpt-4.1-mini,429,error,false,rate_limit_exceeded,"Too many requests, slow down",');
     expect((await api('/export?format=xml')).status).toBe(400);
   });

@@ -99,6 +99,24 @@ describe('node core keys', () => {
     expect(statuses.every((s) => s === 200)).toBe(true);
   });
 
+  it('sets a budget on a running gateway’s key, which then refuses it; list shows the spend', async () => {
+    core ??= await startCore(['--config', config], env);
+    const carol = printedKey((await keys('create', '--name', 'carol', '--budget-day', '0.5')).output);
+    // $0.56 on gpt-4.1-mini: 1,000,000 × $0.40 + 100,000 × $1.60 per million.
+    mock.enqueue({ content: 'spent', usage: { prompt_tokens: 1_000_000, prompt_cache_hit_tokens: 0, completion_tokens: 100_000 } });
+    expect((await post(`${core.url}/v1/responses`, SEED, { key: carol.key })).status).toBe(200);
+    expect((await post(`${core.url}/v1/responses`, SEED, { key: carol.key })).status).toBe(429);
+    // The gateway writes spend.json within a second; the CLI reads it.
+    await vi.waitFor(async () => expect((await keys('list')).output).toMatch(new RegExp(`${carol.id}\\s+carol\\s+active\\s+\\*\\s+-\\s+-\\s+\\$0\\.56 of \\$0\\.50\\s+\\$0\\.56\\s`)), { timeout: 5000, interval: 200 });
+    const updated = await keys('update', carol.id, '--budget-day', '5', '--budget-month', '$20');
+    expect(updated.code, updated.output).toBe(0);
+    expect(updated.output).toContain(`updated ${carol.id} (carol): models *, rpm -, tpm -, today $0.56 of $5.00, this month $0.56 of $20.00`);
+    await vi.waitFor(async () => expect((await post(`${core!.url}/v1/responses`, SEED, { key: carol.key })).status).toBe(200), { timeout: 5000, interval: 100 });
+    const json = JSON.parse((await keys('update', carol.id, '--budget-day', 'none', '--json')).output);
+    expect(json).toMatchObject({ id: carol.id, budgetDay: null, budgetMonth: 20 });
+    expect(json.spend.month).toBeGreaterThan(0.5);
+  });
+
   it('exit codes: 0 for help, 2 for usage errors, 1 for failures', async () => {
     const help = await keys('--help');
     expect(help.code).toBe(0);
@@ -110,5 +128,10 @@ describe('node core keys', () => {
     const unknown = await keys('revoke', '0123456789ab');
     expect(unknown.code).toBe(1);
     expect(unknown.output).toContain('0123456789ab');
+    const budget = await keys('create', '--name', 'x', '--budget-day', 'plenty');
+    expect(budget.code).toBe(2);
+    expect(budget.output).toContain('--budget-day');
+    expect((await keys('update', '0123456789ab', '--budget-day', '1')).code).toBe(1);
+    expect((await keys('update', '0123456789ab')).code).toBe(2); // nothing to change
   });
 });

@@ -5,7 +5,9 @@
  */
 import { createMemoryLogger } from 'aurora/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { migrate, openDatabase } from 'aurora/postgres';
 import { openPostgresAuditStore, postgresAuditStore, type PostgresAuditStore, type PostgresAuditStoreOptions } from '../plugins/audit/store/postgres/postgres-store.ts';
+import { AUDIT_MIGRATIONS } from '../plugins/audit/store/postgres/schema.ts';
 import { allIds, describeAuditStoreContract } from './audit/store-contract.ts';
 import { makeRecord } from './audit/helpers.ts';
 import { testSchemas, type TestSchemas } from './postgres-database.ts';
@@ -49,7 +51,7 @@ describe('audit store on PostgreSQL', () => {
     const schema = db().create();
     const stores = await Promise.all([1, 2, 3].map(() => openIn(schema, { log })));
     const { rows } = await db().query(`SELECT component, version FROM "${schema}".schema_migrations`);
-    expect(rows).toEqual([{ component: 'audit', version: 1 }]);
+    expect(rows).toEqual([{ component: 'audit', version: 1 }, { component: 'audit', version: 2 }]);
     const tables = await db().query(`SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1`, [schema]);
     expect(tables.rows.map((r) => r.tablename)).toEqual(['aurora_audit', 'aurora_audit_bodies', 'schema_migrations']);
     const indexes = await db().query(`SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'aurora_audit' ORDER BY 1`, [schema]);
@@ -64,7 +66,31 @@ describe('audit store on PostgreSQL', () => {
     const schema = db().create();
     await openIn(schema, { log });
     await db().query(`INSERT INTO "${schema}".schema_migrations (component, version, description) VALUES ('audit', 99, 'from the future')`);
-    await expect(openIn(schema, { log })).rejects.toThrow(/schema version 99, newer than this Aurora knows \(1\)/);
+    await expect(openIn(schema, { log })).rejects.toThrow(/schema version 99, newer than this Aurora knows \(2\)/);
+  });
+
+  it('a database at the first audit schema is migrated at start: its records stay, costs are added up from then on', async () => {
+    const schema = db().create();
+    const old = await openDatabase({ url: db().url, schema }, log, 'test');
+    try {
+      expect(await migrate(old, 'audit', AUDIT_MIGRATIONS.filter((m) => m.version === 1))).toEqual([1]);
+      // A row as version 1 wrote it: no cost columns, a summary without the cost fields.
+      const { cost: _cost, unpriced: _unpriced, trail: _trail, ...summary } = makeRecord({ id: 'req_before', time: 1_750_000_000_000 });
+      await old.pool.query(`INSERT INTO "${schema}".aurora_audit (id, time, model, provider, status, principal, outcome, stream, input_tokens, output_tokens, cached_tokens, reasoning_tokens, search, summary)
+        VALUES ($1, $2, 'gpt-4.1-mini', 'openai', 200, 'master', 'ok', false, 10, 5, 2, 1, '', $3)`, [summary.id, summary.time, JSON.stringify(summary)]);
+    } finally {
+      await old.close();
+    }
+    const store = await openIn(schema, { log });
+    const versions = await db().query(`SELECT version FROM "${schema}".schema_migrations WHERE component = 'audit' ORDER BY version`);
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2]);
+    await store.append([makeRecord({ id: 'req_after', time: 1_750_000_000_100 }), makeRecord({ id: 'req_unpriced', time: 1_750_000_000_200, cost: null, unpriced: true })]);
+    await store.flush();
+    expect((await store.get('req_before'))?.cost).toBeUndefined();
+    expect((await store.get('req_after'))?.cost).toBe(0.0000114);
+    const stats = await store.stats({ from: 1_750_000_000_000, to: 1_750_000_060_000, bucket: 'minute', groupBy: 'model' });
+    // The old record adds its tokens but no cost; the unpriced one counts as unpriced.
+    expect(stats.groups).toEqual([expect.objectContaining({ key: 'gpt-4.1-mini', requests: 3, input_tokens: 30, cost_usd: 0.0000114, unpriced: 1 })]);
   });
 
   it('writes 1,000 appends in one INSERT, bodies gzip’d in their own table', async () => {

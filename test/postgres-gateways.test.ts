@@ -197,6 +197,64 @@ export default defineConfig({
   });
 });
 
+describe('a budget shared by a node core process and an in-process gateway', () => {
+  let core: RunningCore | undefined;
+  afterEach(() => {
+    core?.child.kill('SIGKILL');
+    core = undefined;
+  });
+
+  it('the request that crosses the daily budget is served, whichever gateway; the next is refused on both: one request of overshoot at most', async () => {
+    buildIfStale();
+    const schema = db().create();
+    const dir = await tempDir('aurora-pg-budget-');
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const config = await writeConfig(dir, `import { defineConfig } from 'aurora';
+import auth, { postgresKeyStore } from 'aurora/plugins/auth';
+import audit, { postgresAuditStore } from 'aurora/plugins/audit';
+import openai from 'aurora/plugins/openai';
+const url = process.env.AURORA_DATABASE_URL;
+export default defineConfig({
+  server: { port: 0 },
+  plugins: [
+    auth({ store: postgresKeyStore({ url, schema: ${JSON.stringify(schema)}, pollMs: 100 }) }),
+    openai({ baseUrl: '${upstream.mock.url}/v1', apiKey: '${UPSTREAM_KEY}' }),
+    audit({ store: postgresAuditStore({ url, schema: ${JSON.stringify(schema)}, flushIntervalMs: 20 }) }),
+  ],
+});
+`);
+    core = await startCore(['--config', config], { AURORA_MASTER_KEY: MASTER_KEY, AURORA_DATABASE_URL: db().url }, dir);
+    const inProcess = await gateway(schema);
+    const { key, id } = await createKey(core.url, { name: 'shared-budget', budgetDay: 1 });
+    // Each request costs $0.56 on gpt-4.1-mini: 1,000,000 × $0.40 + 100,000 × $1.60 per million.
+    const spend = async (base: string, input: string) => {
+      upstream.mock.enqueue({ content: 'spent', usage: { prompt_tokens: 1_000_000, prompt_cache_hit_tokens: 0, completion_tokens: 100_000 }, match: (r) => r.body?.input === input });
+      return ask(base, key, input);
+    };
+    const spent = async (base: string) => (await (await admin(base, `/keys/${id}`)).json()).spend.day as number;
+    expect((await spend(core.url, 'first, in the child')).status).toBe(200);
+    // Spend is counted when a request ends, in the database: wait until the other gateway sees it.
+    await vi.waitFor(async () => expect(await spent(inProcess.url)).toBeCloseTo(0.56, 10), { timeout: 5000 });
+    expect((await spend(inProcess.url, 'second, in process')).status).toBe(200); // starts at $0.56 < $1: served
+    await vi.waitFor(async () => expect(await spent(core!.url)).toBeCloseTo(1.12, 10), { timeout: 5000 });
+    for (const base of [core.url, inProcess.url]) {
+      const refused = await spend(base, 'third');
+      expect(refused.status).toBe(429);
+      const { error } = await refused.json();
+      expect(error.code).toBe('budget_exceeded');
+      expect(error.message).toContain(`This API key (${id}) has spent $1.12 of its daily budget of $1.00 (UTC day)`);
+    }
+    // At most one request's cost over the limit ($1 + $0.56), and both gateways' audit trails price it.
+    expect(await spent(inProcess.url)).toBeLessThanOrEqual(1 + 0.56);
+    await vi.waitFor(async () => {
+      const stats = await (await admin(inProcess.url, `/stats?from=${Date.now() - 3_600_000}&to=${Date.now() + 60_000}&bucket=hour&group=principal`)).json();
+      expect(stats.groups.find((g: { key: string }) => g.key === id)).toMatchObject({ requests: 2, cost_usd: expect.closeTo(1.12, 10) });
+    }, { timeout: 5000 });
+    core.child.kill('SIGTERM');
+    expect(await core.exited).toBe(0);
+  });
+});
+
 describe('when the database goes away', () => {
   it('a managed key the gateway has not seen yet gets 503 store_unavailable with Retry-After, not a 500', async () => {
     const schema = db().create();

@@ -1,8 +1,8 @@
 /**
  * Managed keys and shared rate limits on PostgreSQL (AURORA_TEST_PG_URL; see scripts/postgres.sh):
  * the limiter's window (the in-memory limiter's cases, on the database's counters), tpm reservations
- * for requests in flight, atomic admission from several stores at once, the schema's migration, the
- * key store seen from two gateways, the CLI on the shared store.
+ * for requests in flight, atomic admission from several stores at once, the schema's migrations, the
+ * key store seen from two gateways, the spend ledger of budgets, the CLI on the shared store.
  */
 import { createMemoryLogger } from 'aurora/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -193,7 +193,7 @@ describe('shared limiter: tpm against the reservations in flight', () => {
     const before = await db().query(`SELECT prosrc FROM pg_proc WHERE proname = 'aurora_admit' AND pronamespace = '"${schema}"'::regnamespace`);
     const { keys, limiter } = await open(schema);
     const versions = await db().query(`SELECT version FROM "${schema}".schema_migrations WHERE component = 'keys' ORDER BY version`);
-    expect(versions.rows.map((r) => r.version)).toEqual([1, 2]);
+    expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3]);
     const after = await db().query(`SELECT prosrc FROM pg_proc WHERE proname = 'aurora_admit' AND pronamespace = '"${schema}"'::regnamespace`);
     expect(after.rows[0]!.prosrc).not.toBe(before.rows[0]!.prosrc);
     expect(after.rows[0]!.prosrc).toContain('aurora_tpm_wait');
@@ -202,6 +202,60 @@ describe('shared limiter: tpm against the reservations in flight', () => {
     const { record } = await keys.create({ name: 'after-migration', tpm: 10 });
     held(await limiter.reserve(record.id, 10, 10));
     expect((await limiter.reserve(record.id, 10, 1)).refusal?.kind).toBe('tpm');
+  });
+});
+
+describe('spend ledger on PostgreSQL (budgets)', () => {
+  it('adds what requests cost per UTC day and month, atomically from several stores, and starts each period afresh', async () => {
+    const schema = db().create();
+    let now = Date.UTC(2026, 11, 31, 23, 59, 0);
+    const [a, b] = [await open(schema, { now: () => now }), await open(schema, { now: () => now })];
+    // 200 additions of $0.01 from two stores at once: the sums are exact.
+    await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).spend.add('k1', 0.01)));
+    expect((await a.spend.spent('k1')).day).toBeCloseTo(2, 10);
+    expect((await b.spend.spent('k1')).month).toBeCloseTo(2, 10);
+    await a.spend.add('k2', 0.5);
+    expect([...(await b.spend.spentAll()).keys()].sort()).toEqual(['k1', 'k2']);
+    // A new UTC day in a new month: both periods start from zero; the year's last day is kept for a while.
+    now = Date.UTC(2027, 0, 1, 0, 0, 1);
+    expect(await a.spend.spent('k1')).toEqual({ day: 0, month: 0 });
+    await a.spend.add('k1', 1.25);
+    now = Date.UTC(2027, 0, 2, 8);
+    expect(await b.spend.spent('k1')).toEqual({ day: 0, month: 1.25 });
+    const rows = await db().query(`SELECT period, starts::text, usd FROM "${schema}".aurora_key_spend WHERE key_id = 'k1' ORDER BY period, starts`);
+    expect(rows.rows.map((r) => [r.period, r.starts])).toEqual([['day', '2026-12-31'], ['day', '2027-01-01'], ['month', '2026-12-01'], ['month', '2027-01-01']]);
+    // The sweep drops days over 40 days old (2027-02-10 − 40 days = 2027-01-01) and months over 13 months old.
+    now = Date.UTC(2027, 1, 10);
+    await a.spend.sweep();
+    const kept = await db().query(`SELECT period, starts::text FROM "${schema}".aurora_key_spend WHERE key_id = 'k1' ORDER BY period, starts`);
+    expect(kept.rows.map((r) => [r.period, r.starts])).toEqual([['day', '2027-01-01'], ['month', '2026-12-01'], ['month', '2027-01-01']]);
+  });
+
+  it('keys carry budgets, which update() changes and removes; the other gateways see it', async () => {
+    const schema = db().create();
+    const { keys } = await open(schema);
+    const other = await open(schema, { watch: true, pollMs: 50 });
+    const { record } = await keys.create({ name: 'capped', budgetDay: 5, budgetMonth: 100 });
+    expect(record).toMatchObject({ budgetDay: 5, budgetMonth: 100 });
+    expect(await keys.update(record.id, { budgetDay: 2.5, budgetMonth: null, rpm: 10, expiresAt: '2999-01-01T00:00:00.000Z' })).toMatchObject({ budgetDay: 2.5, budgetMonth: null, rpm: 10, expiresAt: '2999-01-01T00:00:00.000Z' });
+    expect(await keys.update('ffffffffffff', { name: 'nobody' })).toBeUndefined();
+    await expect.poll(() => other.keys.get(record.id)?.budgetDay, { timeout: 3000 }).toBe(2.5);
+  });
+
+  it('a database at keys version 2 is migrated at start: keys stay, without a budget until one is set', async () => {
+    const schema = db().create();
+    const old = await openDatabase({ url: db().url, schema }, log, 'test');
+    try {
+      expect(await migrate(old, 'keys', KEYS_MIGRATIONS.filter((m) => m.version <= 2))).toEqual([1, 2]);
+      await old.pool.query(`INSERT INTO "${schema}".aurora_keys (id, name, hash, created_at, created_by) VALUES ('0123456789ab', 'old', 'x', now(), 'cli')`);
+    } finally {
+      await old.close();
+    }
+    const { keys, spend } = await open(schema);
+    expect(keys.get('0123456789ab')).toMatchObject({ name: 'old', budgetDay: null, budgetMonth: null });
+    expect(await keys.update('0123456789ab', { budgetDay: 1 })).toMatchObject({ budgetDay: 1 });
+    await spend.add('0123456789ab', 0.25);
+    expect((await spend.spent('0123456789ab')).day).toBe(0.25);
   });
 });
 
@@ -242,7 +296,7 @@ describe('key store on PostgreSQL', () => {
   it('`node core keys` works on the shared store', async () => {
     const schema = db().create();
     const factory = postgresKeyStore({ url: db().url, schema });
-    const openCli = () => factory.openKeyStore({ watch: false }).then((o) => o.keys);
+    const openCli = () => factory.openKeyStore({ watch: false });
     let out = '';
     let err = '';
     const io = { dir: '/nonexistent', open: openCli, out: (t: string) => void (out += t), err: (t: string) => void (err += t) };
@@ -256,7 +310,7 @@ describe('key store on PostgreSQL', () => {
     expect(out).toContain(`revoked ${created.id}`);
     expect(await runKeysCommand(['revoke', 'ffffffffffff'], io)).toBe(1);
     expect(err).toMatch(/no key with id "ffffffffffff" in postgres:\/\/.+\(table aurora_keys\)/);
-    const badIo = { ...io, open: () => postgresKeyStore({ url: 'postgres://x:pw@127.0.0.1:1/none' }).openKeyStore({ watch: false }).then((o) => o.keys) };
+    const badIo = { ...io, open: () => postgresKeyStore({ url: 'postgres://x:pw@127.0.0.1:1/none' }).openKeyStore({ watch: false }) };
     err = '';
     expect(await runKeysCommand(['list'], badIo)).toBe(1);
     expect(err).toMatch(/cannot open the key store in postgres:\/\/x@127\.0\.0\.1:1\/none/);

@@ -4,7 +4,7 @@
  * read with fetch and a stream reader instead of EventSource (which cannot send headers).
  */
 import { parseSse } from './sse.ts';
-import type { AuditDetail, AuditSummary, Bucket, Filters, GroupBy, RequestPage, Stats } from './types.ts';
+import type { AuditDetail, AuditSummary, Bucket, Filters, GroupBy, KeyListing, RequestPage, Stats } from './types.ts';
 
 export const API_BASE = '/admin/api/v1';
 
@@ -34,6 +34,8 @@ export interface Api {
   request(id: string): Promise<AuditDetail>;
   stats(filters: Filters, bucket: Bucket, group: GroupBy): Promise<Stats>;
   exportFile(filters: Filters, format: 'jsonl' | 'csv'): Promise<Blob>;
+  /** The managed keys with their budgets and spend; null when no auth plugin serves /keys. */
+  keys(): Promise<KeyListing[] | null>;
   /** Records matching the filters as they finish (the server filters, `q` included), until `signal` aborts. */
   tail(filters: Filters, onRecord: (record: AuditSummary) => void, signal: AbortSignal, onOpen?: () => void): Promise<void>;
 }
@@ -72,6 +74,14 @@ export function createApi(key: string): Api {
       q.set('bucket', bucket);
       q.set('group', group);
       return json<Stats>(`/stats?${q}`);
+    },
+    keys: async () => {
+      try {
+        return (await json<{ data: KeyListing[] }>('/keys')).data;
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) return null;
+        throw err;
+      }
     },
     exportFile: async (filters, format) => {
       const q = filterParams(filters);

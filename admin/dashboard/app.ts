@@ -7,8 +7,9 @@ import { h, type ComponentChild } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { AuthError, createApi } from './api.ts';
 import { DetailView } from './detail-view.ts';
+import { KeysView } from './keys-view.ts';
 import { RequestsView, type LiveState } from './requests-view.ts';
-import { parseRoute, type Route, BASE_PATH } from './routes.ts';
+import { parseRoute, type Route, BASE_PATH, KEYS_PATH, isPlainClick } from './routes.ts';
 import { SignIn } from './sign-in.ts';
 
 const KEY_STORAGE = 'aurora.admin.key';
@@ -37,7 +38,7 @@ export function App(): ComponentChild {
   }, []);
   useEffect(() => {
     scrollTo(0, route.view === 'list' ? listScroll.current : 0);
-  }, [route.view === 'list' ? 'list' : route.id]);
+  }, [route.view === 'detail' ? route.id : route.view]);
 
   useEffect(() => {
     const onPop = () => {
@@ -84,6 +85,17 @@ export function App(): ComponentChild {
   if (!api) return h(SignIn, { message: signInMessage, onSignIn: signIn });
 
   const detail = route.view === 'detail' ? route : null;
+  const link = (path: string, label: string, active: boolean) =>
+    h('a', {
+      class: active ? 'nav-link nav-active' : 'nav-link',
+      href: path,
+      'aria-current': active ? 'page' : undefined,
+      onClick: (e: MouseEvent) => {
+        if (!isPlainClick(e)) return;
+        e.preventDefault();
+        navigate(path);
+      },
+    }, label);
   return h(
     'div',
     { class: 'app' },
@@ -104,12 +116,14 @@ export function App(): ComponentChild {
         'Aurora',
         h('span', { class: 'brand-sub' }, 'Audit'),
       ),
+      h('nav', { class: 'nav' }, link(BASE_PATH, 'Requests', route.view !== 'keys'), link(KEYS_PATH, 'Keys', route.view === 'keys')),
       h('span', { class: `live live-${live}`, title: LIVE_TITLES[live], 'data-testid': 'live' }, h('span', { class: 'live-dot' }), LIVE_LABELS[live]),
       h('button', { type: 'button', class: 'btn btn-ghost', onClick: () => signOut('Signed out.') }, 'Sign out'),
     ),
     // The list stays mounted under the detail view: its rows, filters and live tail survive a visit.
-    h(RequestsView, { api, hidden: detail !== null, navigate, onApiError, onLive: setLive }),
+    h(RequestsView, { api, hidden: route.view !== 'list', navigate, onApiError, onLive: setLive }),
     detail ? h(DetailView, { key: detail.id, api, id: detail.id, navigate, onApiError }) : null,
+    route.view === 'keys' ? h(KeysView, { api, onApiError }) : null,
   );
 }
 

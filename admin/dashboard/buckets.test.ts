@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { alignBuckets, pickBucket } from './buckets.ts';
 
-const counts = (requests: number) => ({ requests, errors: 0, input_tokens: requests * 10, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 });
+const counts = (requests: number) => ({ requests, errors: 0, input_tokens: requests * 10, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0, cost_usd: requests / 100, unpriced: 0 });
 const HOUR = 3_600_000;
 
 describe('alignBuckets', () => {

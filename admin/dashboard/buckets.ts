@@ -34,12 +34,12 @@ export function alignBuckets(
   if (trimEmptyStart && end - first < step * 6) return alignBuckets(stats, bucket, { from: (end - step * 6) * 1000, to: span.to });
   for (let t = first; t <= end; t += step) {
     xs.push(t);
-    rows.push(byT.get(t) ?? { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 });
+    rows.push(byT.get(t) ?? { ...NO_COUNTS });
   }
   return { xs, rows };
 }
 
-export const NO_COUNTS: StatCounts = { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 };
+export const NO_COUNTS: StatCounts = { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0, cost_usd: 0, unpriced: 0 };
 
 export function addCounts(a: StatCounts, b: StatCounts): StatCounts {
   return {
@@ -49,6 +49,9 @@ export function addCounts(a: StatCounts, b: StatCounts): StatCounts {
     output_tokens: a.output_tokens + b.output_tokens,
     cached_tokens: a.cached_tokens + b.cached_tokens,
     reasoning_tokens: a.reasoning_tokens + b.reasoning_tokens,
+    // A gateway older than the cost fields sends none.
+    cost_usd: a.cost_usd + (b.cost_usd ?? 0),
+    unpriced: a.unpriced + (b.unpriced ?? 0),
   };
 }
 

@@ -6,7 +6,7 @@
 import { h, type ComponentChild } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
-import { formatCompact, formatNumber } from './format.ts';
+import { formatCompact, formatNumber, formatUsd } from './format.ts';
 import type { GroupBy, Stats } from './types.ts';
 
 interface SeriesSpec {
@@ -22,6 +22,8 @@ interface TimeChartProps {
   series: SeriesSpec[];
   bars?: boolean;
   height?: number;
+  /** How values read on the axis and in the legend (default: counts). */
+  format?: { axis: (v: number) => string; value: (v: number) => string };
 }
 
 function cssVar(name: string): string {
@@ -40,7 +42,9 @@ function useColorScheme(): string {
   return scheme;
 }
 
-export function TimeChart({ title, xs, series, bars = false, height = 180 }: TimeChartProps): ComponentChild {
+const COUNTS = { axis: formatCompact, value: formatNumber };
+
+export function TimeChart({ title, xs, series, bars = false, height = 180, format = COUNTS }: TimeChartProps): ComponentChild {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
   const scheme = useColorScheme();
@@ -61,7 +65,7 @@ export function TimeChart({ title, xs, series, bars = false, height = 180 }: Tim
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
       axes: [
         { ...axis },
-        { ...axis, size: 48, values: (_u, ticks) => ticks.map((v) => formatCompact(v)) },
+        { ...axis, size: 56, values: (_u, ticks) => ticks.map((v) => format.axis(v)) },
       ],
       series: [
         {},
@@ -75,7 +79,7 @@ export function TimeChart({ title, xs, series, bars = false, height = 180 }: Tim
             // Bars overlap on purpose: errors are a subset of requests, drawn over them.
             paths: bars ? uPlot.paths.bars?.({ size: [0.7, 40], gap: 1 }) : undefined,
             points: { show: false },
-            value: (_u, v) => (v === null ? '—' : formatNumber(v)),
+            value: (_u, v) => (v === null ? '—' : format.value(v)),
           };
         }),
       ],
@@ -110,12 +114,18 @@ interface BreakdownProps {
   groups: Stats['groups'];
   group: GroupBy;
   onGroup: (g: GroupBy) => void;
+  /** Rank by requests or by cost (principals by cost: the top spenders). */
+  sort: BreakdownSort;
+  onSort: (s: BreakdownSort) => void;
 }
 
+export type BreakdownSort = 'requests' | 'cost';
+
 /** By-model (or provider, principal) table with inline bars: simple, and readable at any count. */
-export function Breakdown({ groups, group, onGroup }: BreakdownProps): ComponentChild {
-  const sorted = [...groups].sort((a, b) => b.requests - a.requests);
-  const max = Math.max(1, ...sorted.map((g) => g.requests));
+export function Breakdown({ groups, group, onGroup, sort, onSort }: BreakdownProps): ComponentChild {
+  const measure = (g: Stats['groups'][number]) => (sort === 'cost' ? g.cost_usd ?? 0 : g.requests);
+  const sorted = [...groups].sort((a, b) => measure(b) - measure(a) || b.requests - a.requests);
+  const max = Math.max(sort === 'cost' ? Number.MIN_VALUE : 1, ...sorted.map(measure));
   return h(
     'figure',
     { class: 'chart breakdown' },
@@ -130,6 +140,13 @@ export function Breakdown({ groups, group, onGroup }: BreakdownProps): Component
         h('option', { value: 'provider' }, 'provider'),
         h('option', { value: 'principal' }, 'principal'),
       ),
+      ' by ',
+      h(
+        'select',
+        { value: sort, 'aria-label': 'Rank by', 'data-testid': 'rank-by', onChange: (e: Event) => onSort((e.currentTarget as HTMLSelectElement).value as BreakdownSort) },
+        h('option', { value: 'requests' }, 'requests'),
+        h('option', { value: 'cost' }, 'cost'),
+      ),
     ),
     sorted.length === 0
       ? h('p', { class: 'empty' }, 'No requests in this range.')
@@ -139,7 +156,7 @@ export function Breakdown({ groups, group, onGroup }: BreakdownProps): Component
           h(
             'thead',
             null,
-            h('tr', null, h('th', null, group), h('th', { class: 'num' }, 'requests'), h('th', { class: 'num' }, 'errors'), h('th', { class: 'num' }, 'tokens in'), h('th', { class: 'num' }, 'out')),
+            h('tr', null, h('th', null, group), h('th', { class: 'num' }, 'requests'), h('th', { class: 'num' }, 'errors'), h('th', { class: 'num' }, 'tokens in'), h('th', { class: 'num' }, 'out'), h('th', { class: 'num' }, 'cost')),
           ),
           h(
             'tbody',
@@ -151,13 +168,14 @@ export function Breakdown({ groups, group, onGroup }: BreakdownProps): Component
                 h(
                   'td',
                   { class: 'bar-cell' },
-                  h('span', { class: 'bar', style: { width: `${(g.requests / max) * 100}%` } }),
+                  h('span', { class: 'bar', style: { width: `${(measure(g) / max) * 100}%` } }),
                   h('span', { class: 'bar-label' }, g.key ?? '(none)'),
                 ),
                 h('td', { class: 'num' }, formatNumber(g.requests)),
                 h('td', { class: g.errors ? 'num err-text' : 'num' }, formatNumber(g.errors)),
                 h('td', { class: 'num' }, formatCompact(g.input_tokens)),
                 h('td', { class: 'num' }, formatCompact(g.output_tokens)),
+                h('td', { class: 'num', title: g.unpriced ? `${g.unpriced} request(s) of models without a price are not in this sum` : undefined }, formatUsd(g.cost_usd ?? 0), g.unpriced ? h('span', { class: 'unpriced-mark' }, '+') : null),
               ),
             ),
           ),

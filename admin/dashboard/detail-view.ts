@@ -9,7 +9,7 @@ import { CapturedBodyView } from './body-view.ts';
 import { AnswerView, hasAnswer } from './answer-view.ts';
 import { formatDateTime, formatMs, formatNumber } from './format.ts';
 import { JsonTree } from './json-tree.ts';
-import { OutcomeChip, StatusBadge, effortOf } from './requests-view.ts';
+import { OutcomeChip, StatusBadge, costCell, effortOf } from './requests-view.ts';
 import { BASE_PATH } from './routes.ts';
 import type { Attempt } from 'aurora';
 import type { AuditDetail, BodyView, PartExtras, Reconstructed, TrailView } from './types.ts';
@@ -106,8 +106,10 @@ function Detail({ r }: { r: AuditDetail }): ComponentChild {
               usage('output', r.usage.output_tokens),
               usage('reasoning', r.usage.reasoning_tokens),
               usage('total', r.usage.total_tokens),
+              r.usage.cache_creation_tokens ? usage('cache written', r.usage.cache_creation_tokens) : null,
             )
           : h('p', { class: 'muted' }, 'No usage reported.'),
+        h('p', { class: 'cost-line', 'data-testid': 'cost' }, h('span', { class: 'fact-label' }, 'Cost '), r.usage ? costCell(r) : '—'),
       ),
       h(
         'section',

@@ -15,6 +15,17 @@ export function formatCompact(n: number | null | undefined): string {
   return `${trim(n / 1_000_000)}M`;
 }
 
+/**
+ * US dollars: `$1.23`, `$1,234.50`; amounts under a cent with two significant digits (`$0.0054`),
+ * since one request often costs less; `—` when not known.
+ */
+export function formatUsd(usd: number | null | undefined): string {
+  if (usd === null || usd === undefined || !Number.isFinite(usd)) return '—';
+  if (usd === 0) return '$0';
+  if (Math.abs(usd) < 0.01) return `$${Number(usd.toPrecision(2))}`;
+  return `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
 const trim = (n: number) => (Math.abs(n) >= 100 ? Math.round(n).toString() : n.toFixed(1).replace(/\.0$/, ''));
 
 export function formatMs(ms: number | null | undefined): string {

@@ -6,9 +6,9 @@ import { h, type ComponentChild } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { AuthError, statsWindow, type Api } from './api.ts';
 import { addCounts, alignBuckets, NO_COUNTS, pickBucket } from './buckets.ts';
-import { Breakdown, TimeChart } from './charts.ts';
+import { Breakdown, TimeChart, type BreakdownSort } from './charts.ts';
 import { FilterBar, filtersFromSearch, filtersToSearch, type Suggestions } from './filters.ts';
-import { formatCompact, formatDateTime, formatMs, formatNumber, formatTime } from './format.ts';
+import { formatCompact, formatDateTime, formatMs, formatNumber, formatTime, formatUsd } from './format.ts';
 import { BASE_PATH, detailPath, isPlainClick } from './routes.ts';
 import type { AuditSummary, Filters, GroupBy, Stats } from './types.ts';
 
@@ -35,6 +35,7 @@ export function RequestsView({ api, hidden, navigate, onApiError, onLive }: Requ
   const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
   const [stats, setStats] = useState<Stats | null>(null);
   const [group, setGroup] = useState<GroupBy>('model');
+  const [rank, setRank] = useState<BreakdownSort>('requests');
   const [statsTick, setStatsTick] = useState(0);
   const filtersRef = useRef(filters);
   filtersRef.current = filters;
@@ -192,7 +193,7 @@ export function RequestsView({ api, hidden, navigate, onApiError, onLive }: Requ
     { class: 'page', hidden },
     h(FilterBar, { filters, suggestions, onApply: apply }),
     error ? h('p', { class: 'banner banner-error', role: 'alert' }, error) : null,
-    stats && chartData ? h(Overview, { stats, chartData, group, onGroup: setGroup, bucket }) : h('section', { class: 'overview overview-loading' }),
+    stats && chartData ? h(Overview, { stats, chartData, group, onGroup: setGroup, rank, onRank: setRank, bucket }) : h('section', { class: 'overview overview-loading' }),
     h(
       'section',
       { class: 'card table-card' },
@@ -261,12 +262,16 @@ interface OverviewProps {
   chartData: ReturnType<typeof alignBuckets>;
   group: GroupBy;
   onGroup: (g: GroupBy) => void;
+  rank: BreakdownSort;
+  onRank: (s: BreakdownSort) => void;
   bucket: string;
 }
 
-function Overview({ stats, chartData, group, onGroup, bucket }: OverviewProps): ComponentChild {
+const USD = { axis: formatUsd, value: formatUsd };
+
+function Overview({ stats, chartData, group, onGroup, rank, onRank, bucket }: OverviewProps): ComponentChild {
   const total = stats.groups.reduce(addCounts, NO_COUNTS);
-  const col = (key: 'requests' | 'errors' | 'input_tokens' | 'output_tokens' | 'cached_tokens' | 'reasoning_tokens') => chartData.rows.map((r) => r[key]);
+  const col = (key: 'requests' | 'errors' | 'input_tokens' | 'output_tokens' | 'cached_tokens' | 'reasoning_tokens' | 'cost_usd') => chartData.rows.map((r) => r[key] ?? 0);
   const rate = total.requests ? (total.errors / total.requests) * 100 : 0;
   return h(
     'section',
@@ -278,6 +283,8 @@ function Overview({ stats, chartData, group, onGroup, bucket }: OverviewProps): 
       kpi('Errors', formatNumber(total.errors), total.requests ? `${rate.toFixed(rate < 10 && rate > 0 ? 1 : 0)}%` : undefined, total.errors > 0),
       kpi('Tokens in', formatCompact(total.input_tokens), total.cached_tokens ? `${formatCompact(total.cached_tokens)} cached` : undefined),
       kpi('Tokens out', formatCompact(total.output_tokens), total.reasoning_tokens ? `${formatCompact(total.reasoning_tokens)} reasoning` : undefined),
+      // Requests of models without a price are not in the sum: said, never counted as free.
+      kpi('Cost', formatUsd(total.cost_usd), total.unpriced ? `+ ${formatNumber(total.unpriced)} unpriced` : undefined, false, 'kpi-cost'),
     ),
     h(
       'div',
@@ -301,13 +308,20 @@ function Overview({ stats, chartData, group, onGroup, bucket }: OverviewProps): 
           { label: 'reasoning', values: col('reasoning_tokens'), color: '--c-reasoning' },
         ],
       }),
-      h(Breakdown, { groups: stats.groups, group, onGroup }),
+      h(TimeChart, {
+        title: `Cost per ${bucket} (USD)`,
+        xs: chartData.xs,
+        bars: true,
+        format: USD,
+        series: [{ label: 'cost', values: col('cost_usd'), color: '--c-cost' }],
+      }),
+      h(Breakdown, { groups: stats.groups, group, onGroup, sort: rank, onSort: onRank }),
     ),
   );
 }
 
-function kpi(label: string, value: string, sub?: string, bad = false): ComponentChild {
-  return h('div', { class: bad ? 'kpi kpi-bad' : 'kpi' }, h('span', { class: 'kpi-label' }, label), h('strong', null, value), sub ? h('span', { class: 'kpi-sub' }, sub) : null);
+function kpi(label: string, value: string, sub?: string, bad = false, testId?: string): ComponentChild {
+  return h('div', { class: bad ? 'kpi kpi-bad' : 'kpi', 'data-testid': testId }, h('span', { class: 'kpi-label' }, label), h('strong', null, value), sub ? h('span', { class: 'kpi-sub' }, sub) : null);
 }
 
 interface RequestTableProps {
@@ -346,6 +360,7 @@ function RequestTable({ rows, fresh, navigate, loading }: RequestTableProps): Co
           h('th', { class: 'num', title: 'Cached input tokens' }, 'Cached'),
           h('th', { class: 'num', title: 'Output tokens' }, 'Out'),
           h('th', { class: 'num', title: 'Reasoning tokens' }, 'Reason.'),
+          h('th', { class: 'num', title: 'What the request cost, USD' }, 'Cost'),
         ),
       ),
       h('tbody', null, rows.map((r) => h(RequestRow, { key: r.id, r, isFresh: fresh.has(r.id), navigate }))),
@@ -387,7 +402,14 @@ function RequestRow({ r, isFresh, navigate }: { r: AuditSummary; isFresh: boolea
     h('td', { class: 'num muted-num' }, formatNumber(r.usage?.cached_tokens)),
     h('td', { class: 'num' }, formatNumber(r.usage?.output_tokens)),
     h('td', { class: 'num muted-num' }, formatNumber(r.usage?.reasoning_tokens)),
+    h('td', { class: 'num cost' }, costCell(r)),
   );
+}
+
+/** The cost, or `unpriced` when tokens were used of a model without a price (unknown, not free). */
+export function costCell(r: Pick<AuditSummary, 'cost' | 'unpriced'>): ComponentChild {
+  if (r.unpriced) return h('span', { class: 'chip chip-warn', title: 'The model has no price: set one in the config\'s prices' }, 'unpriced');
+  return formatUsd(r.cost);
 }
 
 const ENDPOINT_PATHS: Record<string, string> = {

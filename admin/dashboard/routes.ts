@@ -1,10 +1,14 @@
 /** Client-side routes under /admin/dashboard/audit; the server answers index.html for all of them. */
 export const BASE_PATH = '/admin/dashboard/audit';
 
-export type Route = { view: 'list'; search: string } | { view: 'detail'; id: string };
+/** The managed keys, their budgets and spend (the auth plugin's admin API). */
+export const KEYS_PATH = `${BASE_PATH}/keys`;
+
+export type Route = { view: 'list'; search: string } | { view: 'detail'; id: string } | { view: 'keys' };
 
 export function parseRoute(pathname: string, search: string): Route {
   const rest = pathname.startsWith(BASE_PATH) ? pathname.slice(BASE_PATH.length) : '';
+  if (/^\/keys\/?$/.test(rest)) return { view: 'keys' };
   const m = /^\/requests\/([^/]+)\/?$/.exec(rest);
   if (m) {
     try {

@@ -60,6 +60,9 @@ export interface RequestPage {
   next_cursor: string | null;
 }
 
+/** A managed key as GET /admin/api/v1/keys lists it (the auth plugin's shape). */
+export type { KeyListing } from 'aurora/plugins/auth';
+
 // The wire shapes of /stats are the store's own: one definition for both sides of the API.
 export type { AuditStats as Stats, StatsBucket as Bucket, StatsCounts as StatCounts, StatsGroup as GroupBy } from 'aurora/plugins/audit';
 

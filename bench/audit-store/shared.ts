@@ -57,6 +57,8 @@ export function benchRecord(i: number, size: number, end: number, spanMs: number
     error: status === 200 ? null : { code: 'upstream_unreachable', message: 'Provider openai is unreachable (ECONNRESET)' },
     stream: true,
     usage: { input_tokens: 900, output_tokens: 60, total_tokens: 960, cached_tokens: 512, reasoning_tokens: 20 },
+    cost: 0.0005,
+    unpriced: false,
     annotations: i % 2 ? { effort: { requested: 'xhigh', sent: 'max' } } : {},
     trail: {
       clientRequest: { headers: { 'content-type': 'application/json', authorization: '[redacted]' }, body: body(request) },

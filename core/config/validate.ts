@@ -8,6 +8,7 @@ import addFormats from 'ajv-formats';
 import { StartupError } from '../errors.ts';
 import type { AuroraConfig } from '../gateway.ts';
 import { checkPlugins } from '../plugins.ts';
+import { pricesSchema } from '../pricing/price.ts';
 import { routingSchema } from '../routing/router.ts';
 import type { Plugin } from '../types.ts';
 
@@ -38,6 +39,7 @@ const configSchema = {
     plugins: { type: 'array' },
     watch: { type: 'boolean' },
     routing: routingSchema,
+    prices: pricesSchema,
   },
   additionalProperties: false,
 };

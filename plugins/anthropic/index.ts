@@ -5,10 +5,11 @@
  * request.ts, response.ts and stream.ts, the model rules in models.ts and thinking.ts, the
  * thinking carrier in carrier.ts, cache breakpoints in cache.ts, sending in forward.ts.
  */
-import { compileModelPatterns, targetsOf } from 'aurora';
+import { compileModelPatterns, priceTable, targetsOf } from 'aurora';
 import type { EventStream, JsonObject, Plugin, Provider, RoutedContext, UpstreamRequest } from 'aurora';
 import { forwardToAnthropic } from './forward.ts';
 import { createProfiles, type ProfileLookup } from './models.ts';
+import { ANTHROPIC_PRICES } from './prices.ts';
 import { API_KEY_ENV, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_MODELS, anthropicOptionsSchema, type AnthropicOptions } from './options.ts';
 import { toMessagesRequest } from './request.ts';
 import { toResponsesResponse, type ResponsesContext } from './response.ts';
@@ -41,6 +42,8 @@ export default function anthropic(options: AnthropicOptions = {}): Plugin {
       keyHeader: 'x-api-key',
       defaultHeaders: { 'anthropic-version': options.apiVersion ?? DEFAULT_API_VERSION },
       forward: forwardToAnthropic,
+      // Anthropic's list prices, cache writes and reads included (prices.ts); the config's `prices` override them.
+      prices: priceTable(ANTHROPIC_PRICES),
     };
     if (apiKey) provider.apiKey = apiKey;
     if (options.headersTimeoutMs !== undefined) provider.headersTimeoutMs = options.headersTimeoutMs;

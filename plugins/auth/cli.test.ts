@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKeysCommand } from './cli.ts';
+import { openFileSpendLedger } from './spend-file.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -59,6 +60,26 @@ describe('keys command', () => {
     const missing = await run('revoke', '0123456789ab');
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('no key with id "0123456789ab"');
+  });
+
+  it('create and update set budgets; list shows each key’s spend against them', async () => {
+    const created = await run('create', '--name', 'capped', '--budget-day', '2.5', '--budget-month', '$40', '--json');
+    expect(created.code, created.err).toBe(0);
+    const { id } = JSON.parse(created.out);
+    // What the gateway counted (spend.json, written by its ledger).
+    const ledger = await openFileSpendLedger(dir, { flushMs: 0 });
+    ledger.add(id, 3.125);
+    await ledger.close();
+    const listed = JSON.parse((await run('list', '--json')).out).data.find((k: { id: string }) => k.id === id);
+    expect(listed).toMatchObject({ budgetDay: 2.5, budgetMonth: 40, spend: { day: 3.125, month: 3.125 } });
+    expect((await run('list')).out).toMatch(new RegExp(`${id}\\s+capped\\s+active\\s+\\*\\s+-\\s+-\\s+\\$3\\.13 of \\$2\\.50\\s+\\$3\\.13 of \\$40\\.00`));
+    const updated = await run('update', id, '--budget-day', 'none', '--rpm', '10', '--models', 'gpt-*');
+    expect(updated.out).toBe(`updated ${id} (capped): models gpt-*, rpm 10, tpm -, today $3.13, this month $3.13 of $40.00, expires -\n`);
+    for (const args of [['update', id, '--budget-month', '0'], ['update', id, '--budget-month', 'much'], ['update', id], ['update'], ['create', '--name', 'y', '--budget-day', '-1']]) {
+      const r = await run(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+    }
+    expect((await run('update', 'ffffffffffff', '--rpm', '1')).code).toBe(1);
   });
 
   it('create --json prints the key with its metadata', async () => {

@@ -30,24 +30,33 @@ export interface KeyRecord {
   rpm: number | null;
   /** Tokens per minute; null: unlimited. */
   tpm: number | null;
+  /** USD the key may spend per UTC day; null (or absent, in a file written before budgets): no limit. */
+  budgetDay?: number | null;
+  /** USD the key may spend per UTC month; null (or absent): no limit. */
+  budgetMonth?: number | null;
   admin: boolean;
   revokedAt: string | null;
 }
 
 export type KeyStatus = 'active' | 'expired' | 'revoked';
 
-/** A record as the admin API and CLI show it: never the hash. */
-export type KeyMetadata = Omit<KeyRecord, 'hash'> & { status: KeyStatus };
+/** A record as the admin API and CLI show it: never the hash; budgets always present (null: none). */
+export type KeyMetadata = Omit<KeyRecord, 'hash' | 'budgetDay' | 'budgetMonth'> & { budgetDay: number | null; budgetMonth: number | null; status: KeyStatus };
 
 export interface NewKey {
   name: string;
   models?: string[] | null;
   rpm?: number | null;
   tpm?: number | null;
+  budgetDay?: number | null;
+  budgetMonth?: number | null;
   expiresAt?: string | null;
   admin?: boolean;
   createdBy?: string;
 }
+
+/** What `update` may change; a field left out stays as it is, null removes a limit. */
+export type KeyChanges = Partial<Pick<KeyRecord, 'name' | 'models' | 'rpm' | 'tpm' | 'budgetDay' | 'budgetMonth' | 'expiresAt' | 'admin'>>;
 
 interface KeyFile {
   version: 1;
@@ -60,6 +69,8 @@ export interface KeyStore {
   create(input: NewKey): Promise<{ key: string; record: KeyRecord }>;
   /** Sets `revokedAt` (kept if already set); undefined when no key has that id. */
   revoke(id: string): Promise<KeyRecord | undefined>;
+  /** Changes a key's name, limits, budgets, models, expiry or admin flag; undefined when no key has that id. */
+  update(id: string, changes: KeyChanges): Promise<KeyRecord | undefined>;
   get(id: string): KeyRecord | undefined;
   list(): KeyRecord[];
   /** The record whose key this is, or undefined (malformed, unknown id, wrong secret). Status is not checked. */
@@ -86,8 +97,8 @@ export function keyStatus(record: KeyRecord, now = Date.now()): KeyStatus {
 }
 
 export function toMetadata(record: KeyRecord, now = Date.now()): KeyMetadata {
-  const { hash: _hash, ...rest } = record;
-  return { ...rest, status: keyStatus(record, now) };
+  const { hash: _hash, budgetDay, budgetMonth, ...rest } = record;
+  return { ...rest, budgetDay: budgetDay ?? null, budgetMonth: budgetMonth ?? null, status: keyStatus(record, now) };
 }
 
 export async function openKeyStore(dir: string, options: KeyStoreOptions = {}): Promise<KeyStore> {
@@ -205,11 +216,20 @@ export async function openKeyStore(dir: string, options: KeyStoreOptions = {}): 
           models: input.models ?? null,
           rpm: input.rpm ?? null,
           tpm: input.tpm ?? null,
+          budgetDay: input.budgetDay ?? null,
+          budgetMonth: input.budgetMonth ?? null,
           admin: input.admin ?? false,
           revokedAt: null,
         };
         data.keys.push(record);
         return { key, record };
+      });
+    },
+    update(id, changes) {
+      return mutate((data) => {
+        const record = data.keys.find((k) => isKeyRecord(k) && k.id === id);
+        if (record) Object.assign(record, changes);
+        return record;
       });
     },
     revoke(id) {

@@ -2,11 +2,14 @@
 import type { Logger } from 'aurora';
 import type { KeyStore } from './keys.ts';
 import type { RateLimiter } from './limits.ts';
+import type { SpendLedger } from './spend.ts';
 
 /** A key store and the limiter that goes with it (a shared store shares its limits too). */
 export interface OpenedKeyStore {
   keys: KeyStore;
   limiter: RateLimiter;
+  /** Where budgets are counted; without one, spend is kept in `dir`'s spend.json. */
+  spend?: SpendLedger;
 }
 
 /**
@@ -33,6 +36,12 @@ export interface AuthOptions {
    * `postgresKeyStore({ url })`. `dir` is then not used.
    */
   store?: KeyStoreFactory;
+  /**
+   * What the master key's traffic may spend, USD per UTC day and/or month (docs/costs.md); past
+   * it, requests made with the master key are refused (429 `budget_exceeded`) until the reset.
+   * Managed keys have budgets of their own (`--budget-day`, `--budget-month`).
+   */
+  masterBudget?: { day?: number; month?: number };
 }
 
 export const DEFAULT_DIR = './data/auth';
@@ -44,6 +53,14 @@ export const authOptionsSchema = {
     dir: { type: 'string', minLength: 1, description: 'a folder path' },
     watch: { type: 'boolean' },
     store: { type: 'object', description: 'a key store factory such as postgresKeyStore({ url })' },
+    masterBudget: {
+      type: 'object',
+      properties: {
+        day: { type: 'number', exclusiveMinimum: 0, description: 'USD per UTC day' },
+        month: { type: 'number', exclusiveMinimum: 0, description: 'USD per UTC month' },
+      },
+      additionalProperties: false,
+    },
   },
   additionalProperties: false,
 };

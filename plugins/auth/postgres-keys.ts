@@ -10,9 +10,10 @@
  */
 import type { Logger } from 'aurora';
 import { checkPostgresOptions, openDatabase, sqlState, type Database, type PostgresOptions, migrate } from 'aurora/postgres';
-import type { KeyRecord, KeyStore, NewKey } from './keys.ts';
+import type { KeyChanges, KeyRecord, KeyStore, NewKey } from './keys.ts';
 import type { KeyStoreFactory, OpenedKeyStore } from './options.ts';
 import { createPostgresLimiter } from './postgres-limits.ts';
+import { createPostgresSpendLedger } from './postgres-spend.ts';
 import { KEYS_MIGRATIONS, KEYS_TABLE, KEYS_VERSION_SEQUENCE } from './postgres-schema.ts';
 import { generateKey, generateKeyId, hashSecret, parseManagedKey, secretMatches } from './secret.ts';
 
@@ -29,6 +30,8 @@ interface KeyRow {
   models: string[] | null;
   rpm: number | null;
   tpm: number | null;
+  budget_day: number | null;
+  budget_month: number | null;
   admin: boolean;
   created_ms: number;
   expires_ms: number | null;
@@ -44,15 +47,16 @@ export function postgresKeyStore(options: PostgresKeyStoreOptions): KeyStoreFact
   return { openKeyStore: (context) => openPostgresKeyStore({ ...options, ...context }) };
 }
 
-export async function openPostgresKeyStore(options: PostgresKeyStoreOptions & { watch?: boolean; log?: Logger; now?: () => number }): Promise<OpenedKeyStore & { keys: PostgresKeyStore }> {
+export async function openPostgresKeyStore(options: PostgresKeyStoreOptions & { watch?: boolean; log?: Logger; now?: () => number }): Promise<OpenedKeyStore & { keys: PostgresKeyStore; spend: ReturnType<typeof createPostgresSpendLedger> }> {
   const db = await openDatabase(options, options.log, 'auth');
   try {
     await migrate(db, 'keys', KEYS_MIGRATIONS);
     const limiter = createPostgresLimiter(db, { log: options.log, now: options.now });
+    const spend = createPostgresSpendLedger(db, { log: options.log, now: options.now });
     const keys = new PostgresKeyStore(db, options.log);
     await keys.refresh();
-    if (options.watch) keys.startPolling(options.pollMs ?? 1000, () => limiter.sweep());
-    return { keys, limiter };
+    if (options.watch) keys.startPolling(options.pollMs ?? 1000, async () => void (await Promise.all([limiter.sweep(), spend.sweep()])));
+    return { keys, limiter, spend };
   } catch (err) {
     await db.close();
     throw new Error(`auth: cannot open the key store in ${db.where}: ${(err as Error)?.message ?? err}`, { cause: err });
@@ -83,12 +87,12 @@ export class PostgresKeyStore implements KeyStore {
       const id = generateKeyId();
       const { key, secret } = generateKey(id);
       const { rows } = await this.db.pool.query<KeyRow>(
-        `INSERT INTO ${this.table} (id, name, hash, created_at, created_by, expires_at, models, rpm, tpm, admin)
-         VALUES ($1, $2, $3, to_timestamp($4::float8 / 1000), $5, to_timestamp($6::float8 / 1000), $7::json, $8, $9, $10)
+        `INSERT INTO ${this.table} (id, name, hash, created_at, created_by, expires_at, models, rpm, tpm, admin, budget_day, budget_month)
+         VALUES ($1, $2, $3, to_timestamp($4::float8 / 1000), $5, to_timestamp($6::float8 / 1000), $7::json, $8, $9, $10, $11, $12)
          ON CONFLICT (id) DO NOTHING
          RETURNING ${COLUMNS}`,
         [id, input.name, hashSecret(secret), Date.now(), input.createdBy ?? 'cli', input.expiresAt ? Date.parse(input.expiresAt) : null,
-          input.models ? JSON.stringify(input.models) : null, input.rpm ?? null, input.tpm ?? null, input.admin ?? false],
+          input.models ? JSON.stringify(input.models) : null, input.rpm ?? null, input.tpm ?? null, input.admin ?? false, input.budgetDay ?? null, input.budgetMonth ?? null],
       );
       // 48 random bits: a clash is all but impossible, but a second try costs nothing.
       if (!rows[0]) continue;
@@ -106,6 +110,29 @@ export class PostgresKeyStore implements KeyStore {
       [id, Date.now()],
     );
     if (!rows[0]) ({ rows } = await this.db.pool.query<KeyRow>(`SELECT ${COLUMNS} FROM ${this.table} WHERE id = $1`, [id]));
+    if (!rows[0]) return undefined;
+    const record = toRecord(rows[0]);
+    this.byId.set(record.id, record);
+    return record;
+  }
+
+  async update(id: string, changes: KeyChanges): Promise<KeyRecord | undefined> {
+    const sets: string[] = [];
+    const values: unknown[] = [id];
+    const set = (column: string, value: unknown, cast = '') => sets.push(`${column} = $${values.push(value)}${cast}`);
+    if (changes.name !== undefined) set('name', changes.name);
+    if (changes.models !== undefined) set('models', changes.models ? JSON.stringify(changes.models) : null, '::json');
+    if (changes.rpm !== undefined) set('rpm', changes.rpm);
+    if (changes.tpm !== undefined) set('tpm', changes.tpm);
+    if (changes.budgetDay !== undefined) set('budget_day', changes.budgetDay);
+    if (changes.budgetMonth !== undefined) set('budget_month', changes.budgetMonth);
+    if (changes.expiresAt !== undefined) sets.push(`expires_at = to_timestamp($${values.push(changes.expiresAt ? Date.parse(changes.expiresAt) : null)}::float8 / 1000)`);
+    if (changes.admin !== undefined) set('admin', changes.admin);
+    // The version bump tells the other gateways to re-read their keys.
+    const { rows } = await this.db.pool.query<KeyRow>(
+      `UPDATE ${this.table} SET ${[...sets, `version = nextval(${this.sequence})`].join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`,
+      values,
+    );
     if (!rows[0]) return undefined;
     const record = toRecord(rows[0]);
     this.byId.set(record.id, record);
@@ -171,7 +198,7 @@ export class PostgresKeyStore implements KeyStore {
   }
 }
 
-const COLUMNS = `id, name, hash, created_by, models, rpm, tpm::float8 AS tpm, admin,
+const COLUMNS = `id, name, hash, created_by, models, rpm, tpm::float8 AS tpm, budget_day, budget_month, admin,
   extract(epoch FROM created_at)::float8 * 1000 AS created_ms,
   extract(epoch FROM expires_at)::float8 * 1000 AS expires_ms,
   extract(epoch FROM revoked_at)::float8 * 1000 AS revoked_ms`;
@@ -188,6 +215,8 @@ function toRecord(row: KeyRow): KeyRecord {
     models: row.models,
     rpm: row.rpm,
     tpm: row.tpm,
+    budgetDay: row.budget_day,
+    budgetMonth: row.budget_month,
     admin: row.admin,
     revokedAt: iso(row.revoked_ms),
   };

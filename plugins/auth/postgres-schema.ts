@@ -17,6 +17,12 @@
  *   aurora_settle()           drops a reservation and counts the tokens really used, in one step
  *   aurora_tpm_wait()         the tpm check aurora_admit() and aurora_reserve() share (ms to wait, or null)
  *
+ * Version 3 (budgets):
+ *
+ *   aurora_keys.budget_day, .budget_month   USD per UTC day and month; null: no limit
+ *   aurora_key_spend                        USD spent per key, period (`day`, `month`) and the UTC date
+ *                                           the period starts (logged: spend survives a crash)
+ *
  * An applied migration is never edited: a change is a new version.
  */
 import type { Database, Migration } from 'aurora/postgres';
@@ -29,6 +35,7 @@ export const RESERVATIONS_TABLE = 'aurora_key_reservations';
 export const RESERVE_FUNCTION = 'aurora_reserve';
 export const SETTLE_FUNCTION = 'aurora_settle';
 export const TPM_WAIT_FUNCTION = 'aurora_tpm_wait';
+export const SPEND_TABLE = 'aurora_key_spend';
 
 export const KEYS_MIGRATIONS: readonly Migration[] = [
   {
@@ -85,6 +92,20 @@ export const KEYS_MIGRATIONS: readonly Migration[] = [
         ${settleFunction(db)}
       `;
     },
+  },
+  {
+    version: 3,
+    description: 'budgets: per-key USD limits per UTC day and month, and what each key spent',
+    sql: (db: Database) => `
+        ALTER TABLE ${db.table(KEYS_TABLE)} ADD COLUMN budget_day double precision, ADD COLUMN budget_month double precision;
+        CREATE TABLE ${db.table(SPEND_TABLE)} (
+          key_id text COLLATE "C" NOT NULL,
+          period text NOT NULL CHECK (period IN ('day', 'month')),
+          starts date NOT NULL,
+          usd double precision NOT NULL,
+          PRIMARY KEY (key_id, period, starts)
+        );
+      `,
   },
 ];
 

@@ -39,6 +39,8 @@ export interface BridgeSpec {
   strictChat?: boolean;
   /** Claim `<name>/<model>` (the prefix is removed upstream). Default true. */
   prefix?: boolean;
+  /** What the provider charges (`priceTable({...})`, docs/costs.md); unset, its models are unpriced. */
+  prices?: Provider['prices'];
 }
 
 interface State {
@@ -65,6 +67,7 @@ export function createBridgePlugin(bridge: BridgeSpec, options: BridgeOptions, o
     const apiKey = ownKey ?? bridge.keyPlaceholder;
     const provider: Provider = { name, baseUrl, apiKeyEnv };
     if (apiKey) provider.apiKey = apiKey;
+    if (bridge.prices) provider.prices = bridge.prices;
     if (options.headersTimeoutMs !== undefined) provider.headersTimeoutMs = options.headersTimeoutMs;
     if (options.idleTimeoutMs !== undefined) provider.idleTimeoutMs = options.idleTimeoutMs;
     if (options.retry !== undefined) provider.retry = options.retry;

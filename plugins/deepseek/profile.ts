@@ -3,7 +3,9 @@
  * assistant message of a tool-calling span in thinking mode (else a 400), thinking switched with
  * `thinking: {type}` and its depth as `reasoning_effort` (`high` or `max`). shared/protocol/deepseek-chat.md.
  */
+import { priceTable } from 'aurora';
 import { resolveProfile, type BridgeSpec, type ChatProfile, type ProfileInput } from 'aurora/plugins/chat-bridge';
+import { DEEPSEEK_PRICES } from './prices.ts';
 
 export const DEEPSEEK_PROFILE: ProfileInput = {
   reasoningFields: ['reasoning_content'],
@@ -39,4 +41,5 @@ export const DEEPSEEK_SPEC: BridgeSpec = {
   profile: DEEPSEEK_PROFILE,
   strictChat: true,
   prefix: false,
+  prices: priceTable(DEEPSEEK_PRICES),
 };

@@ -4,11 +4,13 @@
  * /p/<name>/. Bodies go out as the pipeline left them (uploads as they arrive); answers come back
  * byte for byte.
  */
-import { OPENAI_API_FAMILIES, compileModelPatterns, definePlugin, targetsOf, type ApiFamily, type Plugin, type Provider } from 'aurora';
+import { OPENAI_API_FAMILIES, compileModelPatterns, definePlugin, priceTable, targetsOf, type ApiFamily, type Plugin, type Provider } from 'aurora';
 import { createProxyForwarder, type ProxyForwarder } from './forward.ts';
 import { DEFAULT_WITHOUT_REASONING, openaiOptionsSchema, type OpenAIOptions } from './options.ts';
+import { OPENAI_PRICES } from './prices.ts';
 
 export type { OpenAIOptions } from './options.ts';
+export { OPENAI_PRICES } from './prices.ts';
 
 export default function openai(options: OpenAIOptions = {}): Plugin {
   const name = options.name ?? 'openai';
@@ -44,6 +46,8 @@ export default function openai(options: OpenAIOptions = {}): Plugin {
         forward: (request, ctx) => forwarder!.forward(request, ctx),
         // The OpenAI API as it is (Messages clients reach it through the core's hub).
         apis: ['responses', 'chat.completions', ...OPENAI_API_FAMILIES, ...(options.raw ? (['raw'] as ApiFamily[]) : [])],
+        // OpenAI's list prices (prices.ts); the config's `prices` override them.
+        prices: priceTable(OPENAI_PRICES),
       };
       if (options.pool) {
         for (const target of options.pool) gateway.addSecret(target.apiKey);

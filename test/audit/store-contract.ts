@@ -93,7 +93,7 @@ export function describeAuditStoreContract(name: string, harness: AuditStoreHarn
       expect((await again.query({ principal: 'master' })).data).toEqual([]);
       expect((await again.query({ q: 'not json' })).data.map((s) => s.id)).toEqual([bare.id]);
       const stats = await again.stats({ from: bare.time - 1000, to: bare.time + 1000, bucket: 'minute', groupBy: 'principal' });
-      expect(stats.groups).toEqual([{ key: null, requests: 1, errors: 1, input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 }]);
+      expect(stats.groups).toEqual([{ key: null, requests: 1, errors: 1, input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0, cost_usd: 0, unpriced: 0 }]);
     });
   });
 
@@ -131,7 +131,8 @@ export function describeAuditStoreContract(name: string, harness: AuditStoreHarn
       const expected = [...written, ...queued].sort((a, b) => b.time - a.time).map((r) => r.id);
       expect(await allIds(store, {}, 7)).toEqual(expected);
       const stats = await store.stats({ from: t0, to: t0 + 60_000, bucket: 'minute', groupBy: 'model' });
-      expect(stats.buckets).toEqual([{ t: t0, requests: 60, errors: 0, input_tokens: 600, output_tokens: 300, cached_tokens: 120, reasoning_tokens: 60 }]);
+      // 60 × $0.0000114
+      expect(stats.buckets).toEqual([{ t: t0, requests: 60, errors: 0, input_tokens: 600, output_tokens: 300, cached_tokens: 120, reasoning_tokens: 60, cost_usd: expect.closeTo(0.000684, 12), unpriced: 0 }]);
       await store.flush();
       expect(await allIds(store, {}, 7)).toEqual(expected);
     });
@@ -202,15 +203,17 @@ export function describeAuditStoreContract(name: string, harness: AuditStoreHarn
         makeRecord({ time: t0 + 1000, model: 'a' }),
         makeRecord({ time: t0 + 2000, model: 'a', status: 500, outcome: 'error', usage: null }),
         makeRecord({ time: t0 + 3_600_000 + 5, model: 'b' }),
+        makeRecord({ time: t0 + 3_600_000 + 6, model: 'b', cost: null, unpriced: true }),
         makeRecord({ time: t0 - 1, model: 'outside' }),
       ]);
       const stats = await store.stats({ from: t0, to: t0 + 3 * 3_600_000, bucket: 'hour', groupBy: 'model' });
       expect(stats.buckets).toEqual([
-        { t: t0, requests: 2, errors: 1, input_tokens: 10, output_tokens: 5, cached_tokens: 2, reasoning_tokens: 1 },
-        { t: t0 + 3_600_000, requests: 1, errors: 0, input_tokens: 10, output_tokens: 5, cached_tokens: 2, reasoning_tokens: 1 },
-        { t: t0 + 7_200_000, requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 },
+        { t: t0, requests: 2, errors: 1, input_tokens: 10, output_tokens: 5, cached_tokens: 2, reasoning_tokens: 1, cost_usd: 0.0000114, unpriced: 0 },
+        { t: t0 + 3_600_000, requests: 2, errors: 0, input_tokens: 20, output_tokens: 10, cached_tokens: 4, reasoning_tokens: 2, cost_usd: 0.0000114, unpriced: 1 },
+        { t: t0 + 7_200_000, requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0, cost_usd: 0, unpriced: 0 },
       ]);
-      expect(stats.groups.map((g) => [g.key, g.requests, g.errors])).toEqual([['a', 2, 1], ['b', 1, 0]]);
+      // An unpriced request adds to `unpriced`, never a cost of 0 to `cost_usd`.
+      expect(stats.groups.map((g) => [g.key, g.requests, g.errors, g.cost_usd, g.unpriced])).toEqual([['a', 2, 1, 0.0000114, 0], ['b', 2, 0, 0.0000114, 1]]);
       const byPrincipal = await store.stats({ from: t0, to: t0 + 3_600_000, bucket: 'minute', groupBy: 'principal' });
       expect(byPrincipal.buckets).toHaveLength(60);
       expect(byPrincipal.groups.map((g) => g.key)).toEqual(['master']);
@@ -232,7 +235,7 @@ export function describeAuditStoreContract(name: string, harness: AuditStoreHarn
       expect(stats.buckets.map((b) => [b.t, b.requests, b.errors])).toEqual([[day, 1, 1], [day + DAY, 1, 0]]);
       expect(stats.groups.map((g) => [g.key, g.requests, g.errors, g.input_tokens])).toEqual([['deepseek', 1, 1, 10], ['openai', 1, 0, 10]]);
       const only5xx = await store.stats({ from: day, to: day + 3 * DAY, bucket: 'day', groupBy: 'model', filters: { status: '5xx' } });
-      expect(only5xx.groups).toEqual([{ key: 'gpt-4.1-mini', requests: 1, errors: 1, input_tokens: 10, output_tokens: 5, cached_tokens: 2, reasoning_tokens: 1 }]);
+      expect(only5xx.groups).toEqual([{ key: 'gpt-4.1-mini', requests: 1, errors: 1, input_tokens: 10, output_tokens: 5, cached_tokens: 2, reasoning_tokens: 1, cost_usd: 0.0000114, unpriced: 0 }]);
     });
   });
 

@@ -36,6 +36,9 @@ export const CSV_COLUMNS: ReadonlyArray<[string, (s: AuditSummary) => string | n
   ['cached_tokens', (s) => s.usage?.cached_tokens ?? null],
   ['output_tokens', (s) => s.usage?.output_tokens ?? null],
   ['reasoning_tokens', (s) => s.usage?.reasoning_tokens ?? null],
+  // Empty when the cost is not known; `unpriced` says whether that is for want of a price.
+  ['cost_usd', (s) => (typeof s.cost === 'number' ? s.cost : null)],
+  ['unpriced', (s) => s.unpriced === true],
   ['annotations', (s) => (Object.keys(s.annotations).length ? JSON.stringify(s.annotations) : null)],
 ];
 

@@ -32,6 +32,9 @@ export function makeRecord(overrides: Partial<AuditRecord> & { prompt?: string; 
     error: null,
     stream: false,
     usage: { input_tokens: 10, output_tokens: 5, total_tokens: 15, cached_tokens: 2, reasoning_tokens: 1 },
+    // gpt-4.1-mini: (8 × $0.40 + 2 × $0.10 + 5 × $1.60) / 1M; no usage, no cost
+    cost: rest.usage === null ? null : 0.0000114,
+    unpriced: false,
     annotations: {},
     trail: {
       clientRequest: { headers: { 'content-type': 'application/json' }, body: body(request) },

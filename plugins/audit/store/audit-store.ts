@@ -68,6 +68,10 @@ export interface StatsCounts {
   output_tokens: number;
   cached_tokens: number;
   reasoning_tokens: number;
+  /** What the counted requests cost, in USD (requests without a known cost add nothing). */
+  cost_usd: number;
+  /** Requests that used tokens of a model without a price: their cost is missing from `cost_usd`. */
+  unpriced: number;
 }
 
 export interface AuditStats {

@@ -99,10 +99,13 @@ function count(into: StatsCounts, s: AuditSummary): void {
     into.cached_tokens += s.usage.cached_tokens;
     into.reasoning_tokens += s.usage.reasoning_tokens;
   }
+  // Records written before costs were recorded have neither field.
+  if (typeof s.cost === 'number') into.cost_usd += s.cost;
+  if (s.unpriced === true) into.unpriced++;
 }
 
-function emptyCounts(): StatsCounts {
-  return { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 };
+export function emptyCounts(): StatsCounts {
+  return { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0, cost_usd: 0, unpriced: 0 };
 }
 
 // Buckets are UTC-aligned: epoch ms is UTC, so flooring by the bucket size aligns minutes, hours and days.

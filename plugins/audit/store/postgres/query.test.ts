@@ -37,6 +37,6 @@ describe('filters as SQL', () => {
     const row = indexColumnsOf(summaryOf(record));
     expect(row).toHaveLength(INDEX_COLUMNS.length);
     expect(INDEX_TYPES).toHaveLength(INDEX_COLUMNS.length);
-    expect(row).toEqual([record.id, record.time, 'gpt-4.1-mini', 'openai', 200, null, 'ok', false, null, null, null, null]);
+    expect(row).toEqual([record.id, record.time, 'gpt-4.1-mini', 'openai', 200, null, 'ok', false, null, null, null, null, null, false]);
   });
 });

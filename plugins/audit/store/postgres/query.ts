@@ -78,11 +78,13 @@ export function indexColumnsOf(summary: AuditSummary): unknown[] {
     finite(usage?.output_tokens),
     finite(usage?.cached_tokens),
     finite(usage?.reasoning_tokens),
+    finite(summary.cost),
+    summary.unpriced === true,
   ];
 }
 
-export const INDEX_COLUMNS = ['id', 'time', 'model', 'provider', 'status', 'principal', 'outcome', 'stream', 'input_tokens', 'output_tokens', 'cached_tokens', 'reasoning_tokens'] as const;
-export const INDEX_TYPES = ['text', 'float8', 'text', 'text', 'int4', 'text', 'text', 'bool', 'float8', 'float8', 'float8', 'float8'] as const;
+export const INDEX_COLUMNS = ['id', 'time', 'model', 'provider', 'status', 'principal', 'outcome', 'stream', 'input_tokens', 'output_tokens', 'cached_tokens', 'reasoning_tokens', 'cost', 'unpriced'] as const;
+export const INDEX_TYPES = ['text', 'float8', 'text', 'text', 'int4', 'text', 'text', 'bool', 'float8', 'float8', 'float8', 'float8', 'float8', 'bool'] as const;
 
 function finite(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;

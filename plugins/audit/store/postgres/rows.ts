@@ -18,8 +18,8 @@ const GZIP = { level: 1 };
 const YIELD_EVERY_MS = 8;
 const ROW_COLUMNS = [...INDEX_COLUMNS, 'search', 'summary', 'trail'] as const;
 const ROW_TYPES = [...INDEX_TYPES, 'text', 'json', 'bytea'] as const;
-/** PostgreSQL takes at most 65,535 parameters a statement: 15 a row. */
-export const MAX_ROWS_PER_INSERT = 4000;
+/** PostgreSQL takes at most 65,535 parameters a statement, and a row takes one per column. */
+export const MAX_ROWS_PER_INSERT = Math.floor(65_535 / ROW_COLUMNS.length);
 
 export interface RowSource {
   record: AuditRecord;

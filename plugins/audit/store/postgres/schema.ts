@@ -5,6 +5,8 @@
  *                        search digest (`q`), and the summary as JSON (returned as stored)
  *   aurora_audit_bodies  the trail (four bodies and headers), gzip'd JSON, one row per record
  *
+ * Version 2 adds `cost` (USD, null when unknown) and `unpriced` to `aurora_audit`, for the stats.
+ *
  * Lists are newest first by (time, id), so every filter column gets an index ending in (time, id):
  * a filtered page walks one index backwards and stops after `limit` rows. `q` is a substring
  * search (as in the lowdb store), served by a pg_trgm GIN index on the digest.
@@ -60,6 +62,18 @@ export const AUDIT_MIGRATIONS: readonly Migration[] = [
         );
         -- Already gzip'd: PostgreSQL's own compression would only spend CPU on it.
         ALTER TABLE ${bodies} ALTER COLUMN trail SET STORAGE EXTERNAL;
+      `;
+    },
+  },
+  {
+    version: 2,
+    description: 'what each request cost (USD), and whether its model had no price',
+    sql: (db: Database) => {
+      const audit = db.table(AUDIT_TABLE);
+      // Records written before have no cost: null, and not unpriced (nothing was known then). The
+      // summary JSON of new rows holds both fields too; the columns are what stats add up.
+      return `
+        ALTER TABLE ${audit} ADD COLUMN cost double precision, ADD COLUMN unpriced boolean NOT NULL DEFAULT false;
       `;
     },
   },

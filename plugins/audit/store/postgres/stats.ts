@@ -5,7 +5,7 @@
  * and the per-key rows together.
  */
 import type pg from 'pg';
-import { createStatsCounter } from '../filters.ts';
+import { createStatsCounter, emptyCounts } from '../filters.ts';
 import { filterConditions, Params, whereSql } from './query.ts';
 import type { AuditFilters, AuditStats, AuditSummary, StatsCounts, StatsOptions } from '../audit-store.ts';
 
@@ -28,7 +28,8 @@ export async function queryStats(pool: pg.Pool, table: string, options: StatsOpt
       count(*)::float8 AS requests,
       count(*) FILTER (WHERE outcome = 'error' OR status >= 400)::float8 AS errors,
       coalesce(sum(input_tokens), 0) AS input_tokens, coalesce(sum(output_tokens), 0) AS output_tokens,
-      coalesce(sum(cached_tokens), 0) AS cached_tokens, coalesce(sum(reasoning_tokens), 0) AS reasoning_tokens
+      coalesce(sum(cached_tokens), 0) AS cached_tokens, coalesce(sum(reasoning_tokens), 0) AS reasoning_tokens,
+      coalesce(sum(cost), 0) AS cost_usd, count(*) FILTER (WHERE unpriced)::float8 AS unpriced
     FROM ${table} ${whereSql(where)}
     GROUP BY GROUPING SETS ((${bucket}), (${keyColumn}))`,
     params.values,
@@ -57,8 +58,6 @@ function addCounts(into: StatsCounts, row: StatsCounts): void {
   into.output_tokens += Number(row.output_tokens);
   into.cached_tokens += Number(row.cached_tokens);
   into.reasoning_tokens += Number(row.reasoning_tokens);
-}
-
-function emptyCounts(): StatsCounts {
-  return { requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 };
+  into.cost_usd += Number(row.cost_usd);
+  into.unpriced += Number(row.unpriced);
 }

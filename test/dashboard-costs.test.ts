@@ -3,14 +3,12 @@
  * the cost of each request in the list and the detail, `unpriced` for a model without a price,
  * the cost total and chart of the overview, principals ranked by cost (the top spenders), and the
  * keys page with each key's spend against its daily and monthly budgets.
- * No chromium means a failure, not a skip: `apt-get install -y chromium`.
+ * Chromium comes from Debian (test/browser.ts).
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { definePlugin } from 'aurora';
 import { createTestGateway, startMockUpstream, type MockUpstream, type TestGateway } from 'aurora/testing';
@@ -20,16 +18,15 @@ import audit from '../plugins/audit/index.ts';
 import auth from '../plugins/auth/index.ts';
 import openai from '../plugins/openai/index.ts';
 import { MASTER_KEY, post, UPSTREAM_KEY } from './helpers.ts';
+import { openChromium, RESULTS } from './browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
 
 let tmp: string;
 let mock: MockUpstream;
 let gw: TestGateway;
 let browser: BrowserContext;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 const keys: Record<string, { key: string; id: string }> = {};
 
 const rowCount = (p: Page) => p.evaluate(() => document.querySelectorAll('table.requests tbody tr').length);
@@ -43,7 +40,6 @@ async function ask(key: string, model: string, input: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`apt-get install -y chromium\` (never \`npx playwright install\`)`);
   tmp = await mkdtemp(join(tmpdir(), 'aurora-dashboard-costs-'));
   await buildDashboard({ outdir: join(tmp, 'assets') });
   mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
@@ -63,16 +59,7 @@ beforeAll(async () => {
   keys.frontend = await create({ name: 'frontend-team', budgetDay: 10, budgetMonth: 200 });
   keys.agents = await create({ name: 'codex-agents', budgetDay: 1, budgetMonth: 50 });
   keys.interns = await create({ name: 'interns', models: ['gpt-4.1-mini'], rpm: 30 });
-  browser = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1440, height: 900 },
-    colorScheme: 'light',
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.setDefaultTimeout(10_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await mkdir(RESULTS, { recursive: true });
+  ({ context: browser, page, errors: pageErrors } = await openChromium(join(tmp, 'profile')));
 }, 60_000);
 
 afterAll(async () => {

@@ -3,17 +3,16 @@
  * loopback with auth, the OpenAI passthrough, effort and audit, the emulated upstream, the official
  * openai SDK as client. Checks sign-in, live rows, filters, "load more", the four-column trail, the
  * reconstructed stream answer, and that an XSS payload in a prompt stays inert text.
- * No chromium means a failure, not a skip: `apt-get install -y chromium`.
+ * Chromium comes from Debian (test/browser.ts).
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { definePlugin } from 'aurora';
 import { createTestGateway, startMockUpstream, type MockUpstream, type TestGateway } from 'aurora/testing';
@@ -23,12 +22,11 @@ import audit from '../plugins/audit/index.ts';
 import auth from '../plugins/auth/index.ts';
 import effort from '../plugins/effort/index.ts';
 import openai from '../plugins/openai/index.ts';
+import { openChromium, RESULTS } from './browser.ts';
 
 const MASTER_KEY = 'test-master-key-123';
 const UPSTREAM_KEY = 'sk-upstream-test';
 const XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">';
-const CHROMIUM = '/usr/bin/chromium';
-const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
 const STREAM_ANSWER = 'Streaming answer about lychees.';
 
 let tmp: string;
@@ -39,7 +37,7 @@ let browser: BrowserContext;
 let page: Page;
 /** Rows already in the table before the test's own requests (e.g. a 404 the core audits). */
 let base = 0;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 /**
  * Serves the built assets from the temp dir. Listed before audit so these routes answer first, whatever
@@ -70,7 +68,6 @@ const rows = (p: Page) => p.locator('table.requests tbody tr');
 const rowCount = (p: Page) => p.evaluate(() => document.querySelectorAll('table.requests tbody tr').length);
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`apt-get install -y chromium\` (never \`npx playwright install\`)`);
   tmp = await mkdtemp(join(tmpdir(), 'aurora-dashboard-'));
   await buildDashboard({ outdir: join(tmp, 'assets') });
   mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
@@ -85,17 +82,7 @@ beforeAll(async () => {
     ],
   });
   client = new OpenAI({ baseURL: gw.baseUrl, apiKey: MASTER_KEY, maxRetries: 0 });
-  browser = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1440, height: 900 },
-    colorScheme: 'light',
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  // Well under the test timeout, so a stuck step fails with playwright's own message.
-  page.setDefaultTimeout(10_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await mkdir(RESULTS, { recursive: true });
+  ({ context: browser, page, errors: pageErrors } = await openChromium(join(tmp, 'profile')));
 }, 60_000);
 
 afterAll(async () => {

@@ -152,19 +152,16 @@ describe('two gateways on one database', () => {
   });
 });
 
-describe('a node core process beside an in-process gateway', () => {
-  let core: RunningCore | undefined;
-  afterEach(() => {
-    core?.child.kill('SIGKILL');
-    core = undefined;
-  });
-
-  it('shares keys, limits and the audit trail across processes', async () => {
-    buildIfStale();
-    const schema = db().create();
-    const dir = await tempDir('aurora-pg-core-');
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    const config = await writeConfig(dir, `import { defineConfig } from 'aurora';
+/**
+ * A `node core` child with the PostgreSQL key and audit stores, and an in-process gateway on the
+ * same schema: two processes sharing one database.
+ */
+async function coreBesideInProcess(prefix: string): Promise<{ core: RunningCore; inProcess: Awaited<ReturnType<typeof gateway>> }> {
+  buildIfStale();
+  const schema = db().create();
+  const dir = await tempDir(prefix);
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  const config = await writeConfig(dir, `import { defineConfig } from 'aurora';
 import auth, { postgresKeyStore } from 'aurora/plugins/auth';
 import audit, { postgresAuditStore } from 'aurora/plugins/audit';
 import openai from 'aurora/plugins/openai';
@@ -178,8 +175,22 @@ export default defineConfig({
   ],
 });
 `);
-    core = await startCore(['--config', config], { AURORA_MASTER_KEY: MASTER_KEY, AURORA_DATABASE_URL: db().url }, dir);
-    const inProcess = await gateway(schema);
+  const core = await startCore(['--config', config], { AURORA_MASTER_KEY: MASTER_KEY, AURORA_DATABASE_URL: db().url }, dir);
+  const inProcess = await gateway(schema);
+  return { core, inProcess };
+}
+
+describe('a node core process beside an in-process gateway', () => {
+  let core: RunningCore | undefined;
+  afterEach(() => {
+    core?.child.kill('SIGKILL');
+    core = undefined;
+  });
+
+  it('shares keys, limits and the audit trail across processes', async () => {
+    const started = await coreBesideInProcess('aurora-pg-core-');
+    core = started.core;
+    const { inProcess } = started;
     const { key } = await createKey(core.url, { name: 'two-processes', rpm: 2 });
     expect((await ask(inProcess.url, key, 'first, in process')).status).toBe(200);
     expect((await ask(core.url, key, 'second, in the child')).status).toBe(200);
@@ -205,26 +216,9 @@ describe('a budget shared by a node core process and an in-process gateway', () 
   });
 
   it('the request that crosses the daily budget is served, whichever gateway; the next is refused on both: one request of overshoot at most', async () => {
-    buildIfStale();
-    const schema = db().create();
-    const dir = await tempDir('aurora-pg-budget-');
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    const config = await writeConfig(dir, `import { defineConfig } from 'aurora';
-import auth, { postgresKeyStore } from 'aurora/plugins/auth';
-import audit, { postgresAuditStore } from 'aurora/plugins/audit';
-import openai from 'aurora/plugins/openai';
-const url = process.env.AURORA_DATABASE_URL;
-export default defineConfig({
-  server: { port: 0 },
-  plugins: [
-    auth({ store: postgresKeyStore({ url, schema: ${JSON.stringify(schema)}, pollMs: 100 }) }),
-    openai({ baseUrl: '${upstream.mock.url}/v1', apiKey: '${UPSTREAM_KEY}' }),
-    audit({ store: postgresAuditStore({ url, schema: ${JSON.stringify(schema)}, flushIntervalMs: 20 }) }),
-  ],
-});
-`);
-    core = await startCore(['--config', config], { AURORA_MASTER_KEY: MASTER_KEY, AURORA_DATABASE_URL: db().url }, dir);
-    const inProcess = await gateway(schema);
+    const started = await coreBesideInProcess('aurora-pg-budget-');
+    core = started.core;
+    const { inProcess } = started;
     const { key, id } = await createKey(core.url, { name: 'shared-budget', budgetDay: 1 });
     // Each request costs $0.56 on gpt-4.1-mini: 1,000,000 × $0.40 + 100,000 × $1.60 per million.
     const spend = async (base: string, input: string) => {

@@ -6,11 +6,12 @@
  * through fs.watch, a once-a-second stat, and a stat whenever an unknown key id is presented.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import type { Logger } from 'aurora';
+import { fileStamp } from './file-stamp.ts';
 import { withFileLock } from './lock.ts';
 import { generateKey, generateKeyId, hashSecret, parseManagedKey, secretMatches } from './secret.ts';
 
@@ -271,13 +272,4 @@ function isKeyRecord(value: unknown): value is KeyRecord {
 
 function emptyFile(): KeyFile {
   return { version: 1, keys: [] };
-}
-
-async function fileStamp(file: string): Promise<string> {
-  try {
-    const s = await stat(file);
-    return `${s.ino}:${s.mtimeMs}:${s.size}`;
-  } catch {
-    return 'missing';
-  }
 }

@@ -11,10 +11,11 @@
  * One entry per key, for its current UTC day and month: spend of an earlier period is replaced by
  * the new period's, and spend arriving late for a period already over is dropped.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'aurora';
 import { JSONFile } from 'lowdb/node';
+import { fileStamp } from './file-stamp.ts';
 import { withFileLock } from './lock.ts';
 import { NO_SPEND, utcDay, utcMonth, type Spent, type SpendLedger } from './spend.ts';
 
@@ -156,13 +157,4 @@ function merge(into: Entry | undefined, add: Entry): Entry {
 function isEntry(value: unknown): value is Entry {
   const e = value as Partial<Entry> | null;
   return typeof e === 'object' && e !== null && typeof e.day === 'string' && typeof e.month === 'string' && Number.isFinite(e.dayUsd) && Number.isFinite(e.monthUsd);
-}
-
-async function fileStamp(file: string): Promise<string> {
-  try {
-    const s = await stat(file);
-    return `${s.ino}:${s.mtimeMs}:${s.size}`;
-  } catch {
-    return 'missing';
-  }
 }

@@ -117,12 +117,14 @@ interface BreakdownProps {
   /** Rank by requests or by cost (principals by cost: the top spenders). */
   sort: BreakdownSort;
   onSort: (s: BreakdownSort) => void;
+  /** Names to show for group keys (a managed key's name for its id); the key itself is the tooltip. */
+  labels?: ReadonlyMap<string, string> | undefined;
 }
 
 export type BreakdownSort = 'requests' | 'cost';
 
 /** By-model (or provider, principal) table with inline bars: simple, and readable at any count. */
-export function Breakdown({ groups, group, onGroup, sort, onSort }: BreakdownProps): ComponentChild {
+export function Breakdown({ groups, group, onGroup, sort, onSort, labels }: BreakdownProps): ComponentChild {
   const measure = (g: Stats['groups'][number]) => (sort === 'cost' ? g.cost_usd ?? 0 : g.requests);
   const sorted = [...groups].sort((a, b) => measure(b) - measure(a) || b.requests - a.requests);
   const max = Math.max(sort === 'cost' ? Number.MIN_VALUE : 1, ...sorted.map(measure));
@@ -169,7 +171,7 @@ export function Breakdown({ groups, group, onGroup, sort, onSort }: BreakdownPro
                   'td',
                   { class: 'bar-cell' },
                   h('span', { class: 'bar', style: { width: `${(measure(g) / max) * 100}%` } }),
-                  h('span', { class: 'bar-label' }, g.key ?? '(none)'),
+                  h('span', { class: 'bar-label', title: g.key ?? undefined }, (g.key !== null && labels?.get(g.key)) || (g.key ?? '(none)')),
                 ),
                 h('td', { class: 'num' }, formatNumber(g.requests)),
                 h('td', { class: g.errors ? 'num err-text' : 'num' }, formatNumber(g.errors)),

@@ -36,6 +36,8 @@ export function RequestsView({ api, hidden, navigate, onApiError, onLive }: Requ
   const [stats, setStats] = useState<Stats | null>(null);
   const [group, setGroup] = useState<GroupBy>('model');
   const [rank, setRank] = useState<BreakdownSort>('requests');
+  // Managed keys' names, so principals are ranked by name rather than by id.
+  const [keyNames, setKeyNames] = useState<ReadonlyMap<string, string> | undefined>(undefined);
   const [statsTick, setStatsTick] = useState(0);
   const filtersRef = useRef(filters);
   filtersRef.current = filters;
@@ -76,6 +78,21 @@ export function RequestsView({ api, hidden, navigate, onApiError, onLive }: Requ
       stale = true;
     };
   }, [api, filters]);
+
+  useEffect(() => {
+    if (group !== 'principal' || keyNames) return;
+    let stale = false;
+    api.keys().then(
+      (keys) => {
+        if (!stale) setKeyNames(new Map((keys ?? []).map((k) => [k.id, k.name])));
+      },
+      // Without names the ids are shown: nothing the user has to act on.
+      () => undefined,
+    );
+    return () => {
+      stale = true;
+    };
+  }, [api, group, keyNames]);
 
   const statsSpan = statsWindow(filters);
   const bucket = pickBucket(statsSpan.to - statsSpan.from);
@@ -193,7 +210,7 @@ export function RequestsView({ api, hidden, navigate, onApiError, onLive }: Requ
     { class: 'page', hidden },
     h(FilterBar, { filters, suggestions, onApply: apply }),
     error ? h('p', { class: 'banner banner-error', role: 'alert' }, error) : null,
-    stats && chartData ? h(Overview, { stats, chartData, group, onGroup: setGroup, rank, onRank: setRank, bucket }) : h('section', { class: 'overview overview-loading' }),
+    stats && chartData ? h(Overview, { stats, chartData, group, onGroup: setGroup, rank, onRank: setRank, bucket, labels: keyNames }) : h('section', { class: 'overview overview-loading' }),
     h(
       'section',
       { class: 'card table-card' },
@@ -265,11 +282,12 @@ interface OverviewProps {
   rank: BreakdownSort;
   onRank: (s: BreakdownSort) => void;
   bucket: string;
+  labels: ReadonlyMap<string, string> | undefined;
 }
 
 const USD = { axis: formatUsd, value: formatUsd };
 
-function Overview({ stats, chartData, group, onGroup, rank, onRank, bucket }: OverviewProps): ComponentChild {
+function Overview({ stats, chartData, group, onGroup, rank, onRank, bucket, labels }: OverviewProps): ComponentChild {
   const total = stats.groups.reduce(addCounts, NO_COUNTS);
   const col = (key: 'requests' | 'errors' | 'input_tokens' | 'output_tokens' | 'cached_tokens' | 'reasoning_tokens' | 'cost_usd') => chartData.rows.map((r) => r[key] ?? 0);
   const rate = total.requests ? (total.errors / total.requests) * 100 : 0;
@@ -315,7 +333,7 @@ function Overview({ stats, chartData, group, onGroup, rank, onRank, bucket }: Ov
         format: USD,
         series: [{ label: 'cost', values: col('cost_usd'), color: '--c-cost' }],
       }),
-      h(Breakdown, { groups: stats.groups, group, onGroup, sort: rank, onSort: onRank }),
+      h(Breakdown, { groups: stats.groups, group, onGroup, sort: rank, onSort: onRank, labels }),
     ),
   );
 }

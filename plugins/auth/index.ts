@@ -91,6 +91,10 @@ export default function auth(options: AuthOptions = {}): Plugin {
       const message = status === 'revoked' ? `This API key (${record.id}) was revoked` : `This API key (${record.id}) expired at ${record.expiresAt}`;
       throw new GatewayError('AURORA_ERR_INVALID_API_KEY', { message });
     }
+    const principal: Principal = { id: record.id, name: record.name, admin: record.admin };
+    grants.set(principal, record);
+    // Known before the checks, so a request refused for its budget or rate is recorded as its caller's.
+    ctx.principal = principal;
     // Limits count calls that generate: not the admin API (which authenticates through this hook
     // too), not listing models, not counting tokens (Claude Code's /context sends dozens at once).
     if (generates(ctx)) {
@@ -102,8 +106,6 @@ export default function auth(options: AuthOptions = {}): Plugin {
       const refused = await limiter?.admit(record.id, record);
       if (refused) throw rateLimited(record.id, refused);
     }
-    const principal: Principal = { id: record.id, name: record.name, admin: record.admin };
-    grants.set(principal, record);
     return principal;
   }
 
@@ -176,7 +178,10 @@ export default function auth(options: AuthOptions = {}): Plugin {
       const presented = presentedKey(headers);
       // Digests have equal length whatever was sent, so the comparison time says nothing about the key.
       if (presented !== undefined && masterDigest && timingSafeEqual(digest(presented), masterDigest)) {
-        if (masterBudget && generates(ctx)) await checkBudget(MASTER.id, "The master key's traffic", masterBudget);
+        if (masterBudget && generates(ctx)) {
+          ctx.principal = MASTER;
+          await checkBudget(MASTER.id, "The master key's traffic", masterBudget);
+        }
         return MASTER;
       }
       if (presented?.startsWith(KEY_PREFIX) && store) {

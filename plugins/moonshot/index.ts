@@ -4,13 +4,18 @@
  * on later turns, as with DeepSeek); thinking switched with `thinking: {type}` on kimi-k2.5 and
  * later, always on for kimi-k2-thinking.
  */
+import { priceTable } from 'aurora';
 import { definePreset } from 'aurora/plugins/chat-bridge';
+import { MOONSHOT_PRICES } from './prices.ts';
+
+export { MOONSHOT_PRICES } from './prices.ts';
 
 export default definePreset({
   name: 'moonshot',
   label: 'Moonshot',
   baseUrl: 'https://api.moonshot.ai/v1',
   apiKeyEnv: 'MOONSHOT_API_KEY',
+  prices: priceTable(MOONSHOT_PRICES),
   baseUrlEnv: 'MOONSHOT_BASE_URL',
   models: ['kimi-*', 'moonshot-*'],
   profile: {

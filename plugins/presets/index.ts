@@ -20,6 +20,10 @@ import vllm from 'aurora/plugins/vllm';
 import xai from 'aurora/plugins/xai';
 import zai from 'aurora/plugins/zai';
 
+export { FIREWORKS_PRICES } from 'aurora/plugins/fireworks';
+export { MOONSHOT_PRICES } from 'aurora/plugins/moonshot';
+export { XAI_PRICES } from 'aurora/plugins/xai';
+
 /**
  * In the order they claim models: specific names first; OpenRouter, which claims any `vendor/model`,
  * last, so a model a direct provider serves goes to it.

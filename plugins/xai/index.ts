@@ -4,13 +4,18 @@
  * no field for the model's encrypted reasoning"), so every model goes to xAI's own `/responses`,
  * untouched. The bridge profile below serves a model taken off that list (`responses: []`).
  */
+import { priceTable } from 'aurora';
 import { definePreset } from 'aurora/plugins/chat-bridge';
+import { XAI_PRICES } from './prices.ts';
+
+export { XAI_PRICES } from './prices.ts';
 
 export default definePreset({
   name: 'xai',
   label: 'xAI',
   baseUrl: 'https://api.x.ai/v1',
   apiKeyEnv: 'XAI_API_KEY',
+  prices: priceTable(XAI_PRICES),
   baseUrlEnv: 'XAI_BASE_URL',
   models: ['grok-*'],
   responses: ['*'],

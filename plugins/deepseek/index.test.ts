@@ -38,7 +38,9 @@ describe('deepseek plugin wiring', () => {
     const plugin = await setUp({ models: ['deepseek-v4-pro', 'ds-*'], modelMap: { 'ds-fast': 'deepseek-v4-flash', 'gpt-5.5': 'deepseek-v4-pro' }, baseUrl: 'https://example.test/', headersTimeoutMs: 5000 });
     const pro = await route(plugin, 'deepseek-v4-pro');
     expect(pro?.model).toBe('deepseek-v4-pro');
-    expect(pro?.provider).toEqual({ name: 'deepseek', baseUrl: 'https://example.test', apiKey: 'sk-test', apiKeyEnv: 'DEEPSEEK_API_KEY', headersTimeoutMs: 5000 });
+    expect(pro?.provider).toEqual({ name: 'deepseek', baseUrl: 'https://example.test', apiKey: 'sk-test', apiKeyEnv: 'DEEPSEEK_API_KEY', headersTimeoutMs: 5000, prices: expect.any(Function) });
+    // Its own price table: a cache hit at the cache-hit rate.
+    expect(pro?.provider.prices?.('deepseek-v4-pro')).toMatchObject({ input: 0.435, cachedInput: 0.003625, output: 0.87 });
     expect((await route(plugin, 'ds-fast'))?.model).toBe('deepseek-v4-flash');
     expect((await route(plugin, 'ds-anything'))?.model).toBe('ds-anything');
     expect((await route(plugin, 'gpt-5.5'))?.model).toBe('deepseek-v4-pro');

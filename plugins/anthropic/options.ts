@@ -1,10 +1,12 @@
-import { poolSchema, retryPolicySchema, type PoolTarget, type RetryPolicy } from 'aurora';
+import { upstreamOptionsProperties, type UpstreamOptions } from 'aurora/plugins/chat-bridge';
 
 /**
  * Options of the anthropic plugin. Everything has a default, so `anthropic()` alone serves every
  * `claude-*` model with the key from the environment.
+ * The timeouts, `retry`, `pool` and `balance` are every provider's: UpstreamOptions, from the chat
+ * bridge, which holds their schema too.
  */
-export interface AnthropicOptions {
+export interface AnthropicOptions extends UpstreamOptions {
   /** Plugin and provider name (logs, errors, audit records). Default `anthropic`. */
   name?: string;
   /** Anthropic API key, sent as `x-api-key`. Default: `process.env.ANTHROPIC_API_KEY`, read in `setup()`. */
@@ -22,16 +24,6 @@ export interface AnthropicOptions {
    * number for every model, or model globs → number, checked before the built-in table (README.md).
    */
   maxTokens?: number | Record<string, number>;
-  /** Abort with 504 when Anthropic has not sent response headers within this many milliseconds. Default 300000. */
-  headersTimeoutMs?: number;
-  /** End a stream with response.failed when Anthropic sends nothing for this long (ms). Default 300000. */
-  idleTimeoutMs?: number;
-  /** Retry failures before any response byte (unreachable, timeout, 502/503/504). Default: none. */
-  retry?: RetryPolicy;
-  /** Several Anthropic keys (or base URLs) to spread requests over; a refused (401) or throttled key is set aside (docs/routing.md). */
-  pool?: PoolTarget[];
-  /** How requests spread over `pool`: `round-robin` (weighted, default) or `least-in-flight`. */
-  balance?: 'round-robin' | 'least-in-flight';
 }
 
 export const DEFAULT_BASE_URL = 'https://api.anthropic.com/v1';
@@ -57,10 +49,6 @@ export const anthropicOptionsSchema = {
         { type: 'object', additionalProperties: { type: 'integer', minimum: 1 } },
       ],
     },
-    headersTimeoutMs: { type: 'integer', minimum: 1 },
-    idleTimeoutMs: { type: 'integer', minimum: 1 },
-    retry: retryPolicySchema,
-    pool: poolSchema,
-    balance: { enum: ['round-robin', 'least-in-flight'] },
+    ...upstreamOptionsProperties,
   },
 } as const;

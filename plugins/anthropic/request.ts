@@ -10,12 +10,13 @@
  * client tools are declared; thinking, effort, sampling and tool_choice are what the model takes
  * (models.ts, thinking.ts).
  */
-import { GatewayError, type JsonObject } from 'aurora';
+import { allowedEntries, buildToolIndex, chosenEntry, rejectUnsupported, type ToolEntry, type ToolIndex } from 'aurora/plugins/chat-bridge';
+import type { JsonObject } from 'aurora';
 import { placeCacheBreakpoints } from './cache.ts';
 import { openThinking, type ThinkingBlock } from './carrier.ts';
 import type { ClaudeProfile } from './models.ts';
 import { canTurnOff, planThinking, type ThinkingPlan } from './thinking.ts';
-import { type ToolEntry, type ToolIndex, buildToolIndex, customToolDefinition } from './tools.ts';
+import { customToolDefinition } from './tools.ts';
 
 export interface MessagesRequestOptions {
   /** The Claude model id sent upstream. */
@@ -40,7 +41,7 @@ const DEFAULT_SCHEMA = { type: 'object', properties: {} };
 const VALID_ID = /^[a-zA-Z0-9_-]+$/;
 
 export function toMessagesRequest(hub: JsonObject, opts: MessagesRequestOptions): { body: JsonObject; notes: TranslationNotes } {
-  rejectUnsupported(hub);
+  rejectUnsupported(hub, 'Claude');
   const notes: TranslationNotes = { dropped: [], adjusted: [] };
   const { profile } = opts;
   const index = opts.tools ?? buildToolIndex(hub.tools);
@@ -66,7 +67,7 @@ export function toMessagesRequest(hub: JsonObject, opts: MessagesRequestOptions)
   // nor tool_choice (Codex's compaction request sends `tools: []` with `tool_choice: "auto"`).
   const choice = hub.tool_choice;
   let entries = index.entries;
-  if (choice && typeof choice === 'object' && choice.type === 'allowed_tools') entries = filterAllowed(entries, choice.tools);
+  if (choice && typeof choice === 'object' && choice.type === 'allowed_tools') entries = allowedEntries(entries, choice.tools);
   if (entries.length > 0) {
     body.tools = entries.map((e) => toTool(e, profile));
     const mapped = mapToolChoice(choice, entries, index, profile, plan, notes);
@@ -87,27 +88,6 @@ export function toMessagesRequest(hub: JsonObject, opts: MessagesRequestOptions)
   // Everything else (store, include, prompt_cache_key, reasoning.summary as such, text.verbosity,
   // service_tier, truncation, metadata, …) has no Messages counterpart and is left out.
   return { body, notes };
-}
-
-/** Features that need server-side state this gateway does not keep: a clear 400, never a 5xx. */
-function rejectUnsupported(body: JsonObject): void {
-  if (typeof body.previous_response_id === 'string' && body.previous_response_id !== '') {
-    throw new GatewayError('AURORA_ERR_INVALID_PARAM', {
-      param: 'previous_response_id',
-      message: 'previous_response_id is not supported for Claude models: this gateway stores no responses. Send the full conversation in `input` (with store: false, as Codex does).',
-    });
-  }
-  if (body.background === true) {
-    throw new GatewayError('AURORA_ERR_INVALID_PARAM', {
-      param: 'background',
-      message: 'background: true is not supported for Claude models: this gateway keeps no response state to poll. Send the request without background (streaming is supported).',
-    });
-  }
-  const input = body.input;
-  if (input === undefined || input === null) throw new GatewayError('AURORA_ERR_MISSING_PARAM', { args: ['input'], param: 'input' });
-  if (typeof input !== 'string' && !Array.isArray(input)) {
-    throw new GatewayError('AURORA_ERR_INVALID_PARAM', { param: 'input', message: '`input` must be a string or an array of input items.' });
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -440,15 +420,6 @@ function declareHistoryTools(turns: Turn[], body: JsonObject, notes: Translation
   notes.adjusted.push('tools of the history declared with tool_choice none: the request declares no tools');
 }
 
-function filterAllowed(entries: ToolEntry[], allowed: unknown): ToolEntry[] {
-  if (!Array.isArray(allowed)) return entries;
-  const names = new Set<string>();
-  for (const t of allowed) {
-    if (t && typeof t === 'object' && typeof t.name === 'string') names.add(typeof t.namespace === 'string' ? `${t.namespace}\0${t.name}` : t.name);
-  }
-  return entries.filter((e) => names.has(e.name) || (e.namespace !== undefined && names.has(`${e.namespace}\0${e.name}`)));
-}
-
 /**
  * `auto` / `none` / `required` / `{type: function}` / `allowed_tools` → `auto` / `none` / `any` /
  * `tool`. Forcing a tool is refused with thinking on (every model) and by the newest models at
@@ -462,8 +433,7 @@ function mapToolChoice(choice: unknown, entries: ToolEntry[], index: ToolIndex, 
     const c = choice as JsonObject;
     if (c.type === 'allowed_tools' && c.mode === 'required') forced = { type: 'any' };
     else if ((c.type === 'function' || c.type === 'custom') && typeof c.name === 'string') {
-      const wireName = index.wireName(c.name, stringOr(c.namespace));
-      const entry = entries.find((e) => e.wireName === wireName) ?? entries.find((e) => e.name === c.name);
+      const entry = chosenEntry(entries, index, c.name, c.namespace);
       // Forcing a tool Claude was not given would be refused: let the model choose instead.
       if (entry) forced = { type: 'tool', name: entry.wireName };
     }

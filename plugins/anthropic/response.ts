@@ -1,29 +1,31 @@
 /**
  * Response direction (non-streaming): an Anthropic Message → an OpenAI Responses object. Also home
- * of what the stream translator shares (item shapes, usage, stop_reason and error mapping, the
- * echoed response skeleton), so both directions build identical items.
+ * of the Anthropic-specific pieces the stream translator shares (reasoning items, usage,
+ * stop_reason and error mapping); the item shapes and the response skeleton every translator
+ * builds alike are the chat bridge's (aurora/plugins/chat-bridge), so Codex sees one shape.
  */
-import { randomUUID } from 'node:crypto';
+import {
+  type EchoSource,
+  type ItemStatus,
+  type TerminalState,
+  type ToolIndex,
+  buildToolIndex,
+  callItem,
+  messageItem,
+  newId,
+  responseSkeleton,
+  settleResponse,
+  unwrapCustomInput,
+} from 'aurora/plugins/chat-bridge';
 import type { JsonObject } from 'aurora';
 import { sealThinking, type ThinkingBlock } from './carrier.ts';
-import { type ToolIndex, type ToolTarget, buildToolIndex, unwrapCustomInput } from './tools.ts';
 
-export interface ResponsesContext {
-  /** The hub request body (tool kinds, echoed fields). */
-  request: JsonObject;
-  /** The model name the client asked for (echoed as `model`). */
-  model: string;
+/** `request`: the hub request body (tool kinds, echoed fields); `model`: the name the client asked for (echoed). */
+export interface ResponsesContext extends EchoSource {
   /** The Claude model id the request went to (recorded with the thinking blocks). */
   upstreamModel: string;
   /** The request's tool index, when the caller built it already. */
   tools?: ToolIndex;
-}
-
-export type ItemStatus = 'completed' | 'incomplete';
-
-/** `prefix_` and 32 hex digits, the shape OpenAI's ids have (`resp_…`, `msg_…`, `fc_…`). */
-export function newId(prefix: string): string {
-  return `${prefix}_${randomUUID().replaceAll('-', '')}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -39,28 +41,6 @@ export function reasoningItem(id: string, block: ThinkingBlock, ctx: ResponsesCo
   const item: JsonObject = { id, type: 'reasoning', summary: text === '' ? [] : [{ type: 'summary_text', text }] };
   if (text !== '') item.content = [{ type: 'reasoning_text', text }];
   item.encrypted_content = sealThinking(ctx.upstreamModel, [block]);
-  return item;
-}
-
-export function messageItem(id: string, text: string, status: ItemStatus | 'in_progress'): JsonObject {
-  return {
-    id,
-    type: 'message',
-    status,
-    role: 'assistant',
-    content: status === 'in_progress' ? [] : [{ type: 'output_text', text, annotations: [], logprobs: [] }],
-  };
-}
-
-/**
- * A tool call as the client declared the tool: `custom_tool_call` with the raw input for custom
- * tools, `function_call` (with `namespace` for flattened MCP tools) otherwise.
- */
-export function callItem(id: string, callId: string, target: ToolTarget, payload: string, status: ItemStatus | 'in_progress'): JsonObject {
-  const item: JsonObject = target.custom
-    ? { id, type: 'custom_tool_call', status, name: target.name, call_id: callId, input: payload }
-    : { id, type: 'function_call', status, name: target.name, call_id: callId, arguments: payload };
-  if (target.namespace) item.namespace = target.namespace;
   return item;
 }
 
@@ -90,12 +70,6 @@ function int(value: unknown): number {
 
 // ---------------------------------------------------------------------------------------------
 // stop_reason → terminal state
-
-export interface TerminalState {
-  status: 'completed' | 'incomplete' | 'failed';
-  incomplete_details: { reason: string } | null;
-  error: { code: string; message: string } | null;
-}
 
 export const STREAM_ENDED_EARLY = 'the Anthropic stream ended before the answer was complete';
 
@@ -140,39 +114,6 @@ export function streamError(error: unknown): { code: string; message: string } {
   return { code: 'server_error', message };
 }
 
-// ---------------------------------------------------------------------------------------------
-// The response object: the echo of the request fields the API repeats on every response.
-
-export function responseSkeleton(ctx: ResponsesContext, id: string, createdAt: number): JsonObject {
-  const r = ctx.request;
-  return {
-    id,
-    object: 'response',
-    created_at: createdAt,
-    status: 'in_progress',
-    background: false,
-    error: null,
-    incomplete_details: null,
-    instructions: r.instructions ?? null,
-    max_output_tokens: r.max_output_tokens ?? null,
-    metadata: r.metadata ?? {},
-    model: ctx.model,
-    output: [],
-    parallel_tool_calls: r.parallel_tool_calls ?? true,
-    previous_response_id: null,
-    prompt_cache_key: r.prompt_cache_key ?? null,
-    reasoning: { effort: r.reasoning?.effort ?? null, summary: r.reasoning?.summary ?? null },
-    store: r.store ?? false,
-    temperature: r.temperature ?? null,
-    text: { format: { type: 'text' }, verbosity: 'medium', ...(r.text && typeof r.text === 'object' ? r.text : {}) },
-    tool_choice: r.tool_choice ?? 'auto',
-    tools: Array.isArray(r.tools) ? r.tools : [],
-    top_p: r.top_p ?? null,
-    truncation: r.truncation ?? 'disabled',
-    usage: null,
-  };
-}
-
 /** A tool_use input as the function call's `arguments` text (`{}` when there is none). */
 export function argumentsText(input: unknown): string {
   if (typeof input === 'string') return input.trim() === '' ? '{}' : input;
@@ -210,14 +151,5 @@ export function toResponsesResponse(message: JsonObject, ctx: ResponsesContext):
     }
     // server_tool_use and server tool results: this plugin declares no server tools.
   }
-  // The item that was being written when the cap hit is the incomplete one.
-  const last = output[output.length - 1];
-  if (status === 'incomplete' && last && last.type !== 'reasoning') last.status = 'incomplete';
-
-  response.status = state.status;
-  response.error = state.error;
-  response.incomplete_details = state.incomplete_details;
-  response.output = output;
-  response.usage = mapUsage(message.usage);
-  return response;
+  return settleResponse(response, output, status, state, mapUsage(message.usage));
 }

@@ -18,24 +18,10 @@
  * stop_reason: a call cut off by max_tokens is handed over `incomplete` (a custom tool's partial
  * input never), not as a whole call. Everything else goes out as soon as it is known.
  */
-import { jsonEvent, type JsonObject, type SseEvent } from 'aurora';
+import { type ItemStatus, type ToolTarget, ResponsesEvents, buildToolIndex, callItem, messageItem, newId, responseSkeleton, unwrapCustomInput } from 'aurora/plugins/chat-bridge';
+import type { JsonObject, SseEvent } from 'aurora';
 import type { ThinkingBlock } from './carrier.ts';
-import {
-  type ItemStatus,
-  type ResponsesContext,
-  argumentsText,
-  callItem,
-  itemStatusFor,
-  mapUsage,
-  messageItem,
-  newId,
-  reasoningItem,
-  responseSkeleton,
-  STREAM_ENDED_EARLY,
-  streamError,
-  terminalState,
-} from './response.ts';
-import { type ToolTarget, buildToolIndex, unwrapCustomInput } from './tools.ts';
+import { type ResponsesContext, argumentsText, itemStatusFor, mapUsage, reasoningItem, STREAM_ENDED_EARLY, streamError, terminalState } from './response.ts';
 
 interface Reasoning {
   kind: 'reasoning';
@@ -70,24 +56,15 @@ type ResponseError = { code: string; message: string };
 
 export function createResponsesStreamTranslator(ctx: ResponsesContext): TransformStream<SseEvent, SseEvent> {
   const index = ctx.tools ?? buildToolIndex(ctx.request.tools);
-  const response = responseSkeleton(ctx, newId('resp'), Math.floor(Date.now() / 1000));
-  const output: JsonObject[] = [];
+  const events = new ResponsesEvents(responseSkeleton(ctx, newId('resp'), Math.floor(Date.now() / 1000)));
   /** Content blocks by their Anthropic `index`, while open. */
   const blocks = new Map<number, Open>();
   /** Calls whose block ended, waiting for the stop_reason, in output order. */
   const calls: Call[] = [];
-  let controller!: TransformStreamDefaultController<SseEvent>;
-  let seq = 0;
   let nextOutputIndex = 0;
   let usage: JsonObject | undefined;
   let stopReason: string | undefined;
   let ended = false;
-
-  const emit = (payload: { type: string } & Record<string, unknown>) => {
-    payload.sequence_number = seq++;
-    controller.enqueue(jsonEvent(payload));
-  };
-  const lifecycle = (type: string, extra?: JsonObject) => emit({ type, response: extra ? { ...response, ...extra } : response });
 
   // --- opening blocks -------------------------------------------------------------------------
 
@@ -101,7 +78,7 @@ export function createResponsesStreamTranslator(ctx: ResponsesContext): Transfor
         if (block.type === 'redacted_thinking') item.data = typeof block.data === 'string' ? block.data : '';
         nextOutputIndex++;
         blocks.set(at, item);
-        emit({ type: 'response.output_item.added', output_index: outputIndex, item: { id: item.id, type: 'reasoning', summary: [], encrypted_content: null } });
+        events.reasoningAdded(item.id, outputIndex);
         if (typeof block.thinking === 'string' && block.thinking !== '') thinkingDelta(item, block.thinking);
         if (typeof block.signature === 'string') item.signature = block.signature;
         return;
@@ -110,8 +87,8 @@ export function createResponsesStreamTranslator(ctx: ResponsesContext): Transfor
         const item: Message = { kind: 'message', id: newId('msg'), outputIndex, text: '' };
         nextOutputIndex++;
         blocks.set(at, item);
-        emit({ type: 'response.output_item.added', output_index: outputIndex, item: messageItem(item.id, '', 'in_progress') });
-        emit({ type: 'response.content_part.added', item_id: item.id, output_index: outputIndex, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } });
+        events.added(outputIndex, messageItem(item.id, '', 'in_progress'));
+        events.emit({ type: 'response.content_part.added', item_id: item.id, output_index: outputIndex, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } });
         if (typeof block.text === 'string' && block.text !== '') textDelta(item, block.text);
         return;
       }
@@ -120,7 +97,7 @@ export function createResponsesStreamTranslator(ctx: ResponsesContext): Transfor
         const item: Call = { kind: 'call', id: newId(target.custom ? 'ctc' : 'fc'), outputIndex, callId: typeof block.id === 'string' && block.id !== '' ? block.id : newId('call'), target, args: '' };
         nextOutputIndex++;
         blocks.set(at, item);
-        emit({ type: 'response.output_item.added', output_index: outputIndex, item: callItem(item.id, item.callId, target, '', 'in_progress') });
+        events.added(outputIndex, callItem(item.id, item.callId, target, '', 'in_progress'));
         return;
       }
       default:
@@ -132,18 +109,17 @@ export function createResponsesStreamTranslator(ctx: ResponsesContext): Transfor
   // --- deltas -----------------------------------------------------------------------------------
 
   const thinkingDelta = (item: Reasoning, delta: string) => {
-    const base = { item_id: item.id, output_index: item.outputIndex };
     if (!item.summaryOpen) {
       item.summaryOpen = true;
-      emit({ type: 'response.reasoning_summary_part.added', ...base, summary_index: 0, part: { type: 'summary_text', text: '' } });
+      events.summaryPartAdded(item.id, item.outputIndex);
     }
     item.text += delta;
-    emit({ type: 'response.reasoning_summary_text.delta', ...base, summary_index: 0, delta });
+    events.summaryDelta(item.id, item.outputIndex, delta);
   };
 
   const textDelta = (item: Message, delta: string) => {
     item.text += delta;
-    emit({ type: 'response.output_text.delta', item_id: item.id, output_index: item.outputIndex, content_index: 0, delta, logprobs: [] });
+    events.textDelta(item.id, item.outputIndex, delta);
   };
 
   const delta = (at: number, d: JsonObject) => {
@@ -157,7 +133,7 @@ export function createResponsesStreamTranslator(ctx: ResponsesContext): Transfor
     } else if (d.type === 'input_json_delta' && typeof d.partial_json === 'string' && d.partial_json !== '') {
       item.args += d.partial_json;
       // Custom tools: buffered, their raw input exists only once the JSON is complete.
-      if (!item.target.custom) emit({ type: 'response.function_call_arguments.delta', item_id: item.id, output_index: item.outputIndex, delta: d.partial_json });
+      if (!item.target.custom) events.argumentsDelta(item.id, item.outputIndex, d.partial_json);
     }
   };
 
@@ -172,43 +148,27 @@ export function createResponsesStreamTranslator(ctx: ResponsesContext): Transfor
   };
 
   const finishItem = (item: Reasoning | Message, status: ItemStatus) => {
-    const base = { item_id: item.id, output_index: item.outputIndex };
     let done: JsonObject;
     if (item.kind === 'reasoning') {
-      if (item.summaryOpen) {
-        emit({ type: 'response.reasoning_summary_text.done', ...base, summary_index: 0, text: item.text });
-        emit({ type: 'response.reasoning_summary_part.done', ...base, summary_index: 0, part: { type: 'summary_text', text: item.text } });
-      }
+      if (item.summaryOpen) events.summaryDone(item.id, item.outputIndex, item.text);
       const block: ThinkingBlock | undefined = item.data !== undefined
         ? (item.data !== '' ? { type: 'redacted_thinking', data: item.data } : undefined)
         : item.signature !== '' ? { type: 'thinking', thinking: item.text, signature: item.signature } : undefined;
       // A block without its signature (a cut stream) cannot be replayed: the text alone is kept.
       done = block ? reasoningItem(item.id, block, ctx) : { id: item.id, type: 'reasoning', summary: item.text === '' ? [] : [{ type: 'summary_text', text: item.text }], encrypted_content: null };
     } else {
-      emit({ type: 'response.output_text.done', ...base, content_index: 0, text: item.text, logprobs: [] });
-      emit({ type: 'response.content_part.done', ...base, content_index: 0, part: { type: 'output_text', text: item.text, annotations: [] } });
+      events.textDone(item.id, item.outputIndex, item.text);
       done = messageItem(item.id, item.text, status);
     }
-    output[item.outputIndex] = done;
-    emit({ type: 'response.output_item.done', output_index: item.outputIndex, item: done });
+    events.done(item.outputIndex, done);
   };
 
   /** Done events for every call, in output order; a cut-off custom input is never handed out. */
   const closeCalls = (status: ItemStatus) => {
     for (const call of calls.splice(0).sort((a, b) => a.outputIndex - b.outputIndex)) {
-      const base = { item_id: call.id, output_index: call.outputIndex };
-      let payload: string;
-      if (call.target.custom) {
-        payload = status === 'completed' ? unwrapCustomInput(call.args) : '';
-        if (payload !== '') emit({ type: 'response.custom_tool_call_input.delta', ...base, delta: payload });
-        emit({ type: 'response.custom_tool_call_input.done', ...base, input: payload });
-      } else {
-        payload = status === 'completed' ? argumentsText(call.args) : call.args;
-        emit({ type: 'response.function_call_arguments.done', ...base, name: call.target.name, arguments: payload });
-      }
-      const done = callItem(call.id, call.callId, call.target, payload, status);
-      output[call.outputIndex] = done;
-      emit({ type: 'response.output_item.done', output_index: call.outputIndex, item: done });
+      const whole = status === 'completed';
+      const payload = call.target.custom ? (whole ? unwrapCustomInput(call.args) : '') : whole ? argumentsText(call.args) : call.args;
+      events.callDone(call.id, call.callId, call.outputIndex, call.target, payload, status);
     }
   };
 
@@ -235,13 +195,7 @@ export function createResponsesStreamTranslator(ctx: ResponsesContext): Transfor
     closeOpen();
     closeCalls(status);
     const state = terminalState(stopReason);
-    lifecycle(`response.${state.status}`, {
-      status: state.status,
-      error: stopReason === undefined ? (error ?? state.error) : state.error,
-      incomplete_details: state.incomplete_details,
-      output: output.filter(Boolean),
-      usage: mapUsage(usage),
-    });
+    events.close(state, stopReason === undefined ? (error ?? state.error) : state.error, mapUsage(usage));
   };
 
   const onEvent = (type: string, data: JsonObject) => {
@@ -275,10 +229,8 @@ export function createResponsesStreamTranslator(ctx: ResponsesContext): Transfor
   };
 
   return new TransformStream<SseEvent, SseEvent>({
-    start(c) {
-      controller = c;
-      lifecycle('response.created');
-      lifecycle('response.in_progress');
+    start(controller) {
+      events.open(controller);
     },
     transform(event) {
       if (ended) return;

@@ -10,8 +10,14 @@ import { type BridgeSpec, createBridgePlugin } from './plugin.ts';
 
 export { CATALOG_HEADER, codexEntry, type CatalogModel } from './catalog.ts';
 export { toStrictChatRequest, type ChatNormalizeOptions } from './chat-request.ts';
+// The Responses side of any translation, shared with the anthropic plugin (Messages ⇄ Responses).
+export { ResponsesEvents } from './events.ts';
+export { customToolDescription, customToolParameters, unwrapCustomInput } from './freeform.ts';
+export { callItem, messageItem, newId, responseSkeleton, settleResponse, type EchoSource, type ItemStatus, type TerminalState } from './items.ts';
+export { rejectUnsupported } from './stateless.ts';
+export { allowedEntries, buildToolIndex, chosenEntry, qualifyName, type ToolEntry, type ToolIndex, type ToolTarget } from './tools.ts';
 export { createModelList, type ModelListSource } from './models.ts';
-export { bridgeOptionsSchema, type BridgeOptions } from './options.ts';
+export { bridgeOptionsSchema, upstreamOptionsProperties, type BridgeOptions, type UpstreamOptions } from './options.ts';
 export { createBridgePlugin, type BridgeSpec } from './plugin.ts';
 export {
   DEFAULT_PROFILE,
@@ -27,10 +33,9 @@ export {
 } from './profile.ts';
 export { ThinkTagSplitter, consolidateDetails, splitThinkTags } from './reasoning.ts';
 export { ABORTED, NO_OUTPUT, applyTextFormat, partsText, toChatRequest, type ChatRequestOptions } from './request.ts';
-export { STREAM_ENDED_EARLY, mapUsage, newId, terminalState, toResponsesResponse, type ResponsesContext } from './response.ts';
+export { STREAM_ENDED_EARLY, mapUsage, terminalState, toResponsesResponse, type ResponsesContext } from './response.ts';
 export { createReasoningCarrier, defaultReasoningSecret, type ReasoningCarrier, type ReasoningState } from './state.ts';
 export { createResponsesStreamTranslator, streamError } from './stream.ts';
-export { buildToolIndex, qualifyName, unwrapCustomInput, type ToolIndex } from './tools.ts';
 
 /** A preset factory: `(options) => Plugin`, with what it is made of for discovery and docs. */
 export interface Preset<O extends BridgeOptions = BridgeOptions> {

@@ -1,8 +1,34 @@
 import { poolSchema, retryPolicySchema, type PoolTarget, type RetryPolicy } from 'aurora';
 import type { ProfileInput } from './profile.ts';
 
+/**
+ * How a provider plugin reaches its upstream. The core acts on them (they become Provider fields),
+ * so every provider plugin takes them alike: this plugin's presets, deepseek and anthropic.
+ */
+export interface UpstreamOptions {
+  /** Abort with 504 when the upstream has not sent response headers within this many milliseconds. Default 300000. */
+  headersTimeoutMs?: number;
+  /** End a stream with response.failed when the upstream sends nothing for this long (ms). Default 300000. */
+  idleTimeoutMs?: number;
+  /** Retry failures before any response byte (unreachable, timeout, 502/503/504). Default: none. */
+  retry?: RetryPolicy;
+  /** Several keys (or base URLs) to spread requests over; a refused (401) or throttled key is set aside (docs/routing.md). */
+  pool?: PoolTarget[];
+  /** How requests spread over `pool`: `round-robin` (weighted, default) or `least-in-flight`. */
+  balance?: 'round-robin' | 'least-in-flight';
+}
+
+/** The JSON Schema properties of UpstreamOptions, for a plugin's options schema. */
+export const upstreamOptionsProperties = {
+  headersTimeoutMs: { type: 'integer', minimum: 1 },
+  idleTimeoutMs: { type: 'integer', minimum: 1 },
+  retry: retryPolicySchema,
+  pool: poolSchema,
+  balance: { enum: ['round-robin', 'least-in-flight'] },
+} as const;
+
 /** Options every provider built on the bridge takes (the presets, `openai-compatible`). */
-export interface BridgeOptions {
+export interface BridgeOptions extends UpstreamOptions {
   /** Plugin and provider name (logs, audit, metrics, the `<name>/…` model prefix). Default: the preset's. */
   name?: string;
   /** The key. Default: the preset's variable (`OPENROUTER_API_KEY`…), read in `setup()`. */
@@ -23,11 +49,6 @@ export interface BridgeOptions {
   listModels?: boolean;
   /** How the provider's reasoning, efforts, tools, usage and models differ: merged over the preset's profile. */
   profile?: ProfileInput;
-  headersTimeoutMs?: number;
-  idleTimeoutMs?: number;
-  retry?: RetryPolicy;
-  pool?: PoolTarget[];
-  balance?: 'round-robin' | 'least-in-flight';
 }
 
 const stringList = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
@@ -50,11 +71,7 @@ export function bridgeOptionsSchema(extra: Record<string, object> = {}, required
       reasoningSecret: { type: 'string', minLength: 1 },
       listModels: { type: 'boolean' },
       profile: { type: 'object' },
-      headersTimeoutMs: { type: 'integer', minimum: 1 },
-      idleTimeoutMs: { type: 'integer', minimum: 1 },
-      retry: retryPolicySchema,
-      pool: poolSchema,
-      balance: { enum: ['round-robin', 'least-in-flight'] },
+      ...upstreamOptionsProperties,
       ...extra,
     },
   } as const;

@@ -10,12 +10,13 @@
  * no `tool_choice` without tools.
  */
 import { createHash } from 'node:crypto';
-import { GatewayError } from 'aurora';
 import type { JsonObject } from 'aurora';
 import { type ChatProfile, type ModelSpec, mapEffort } from './profile.ts';
 import { consolidateDetails } from './reasoning.ts';
 import type { ReasoningCarrier, ReasoningState } from './state.ts';
-import { type ToolEntry, type ToolIndex, buildToolIndex, customToolFunction } from './tools.ts';
+import { customToolDescription, customToolParameters } from './freeform.ts';
+import { rejectUnsupported } from './stateless.ts';
+import { type ToolEntry, type ToolIndex, allowedEntries, buildToolIndex, chosenEntry } from './tools.ts';
 
 export interface ChatRequestOptions {
   /** The provider's model id to call. */
@@ -51,7 +52,7 @@ export function toChatRequest(body: JsonObject, opts: ChatRequestOptions): JsonO
   // request sends `tools: []` with `tool_choice: "auto"`).
   const choice = body.tool_choice;
   let entries = index.entries;
-  if (choice && typeof choice === 'object' && choice.type === 'allowed_tools') entries = filterAllowed(entries, choice.tools);
+  if (choice && typeof choice === 'object' && choice.type === 'allowed_tools') entries = allowedEntries(entries, choice.tools);
   if (entries.length > 0) {
     chat.tools = entries.map(toChatTool);
     let mapped = mapToolChoice(choice, entries, index);
@@ -77,27 +78,6 @@ export function toChatRequest(body: JsonObject, opts: ChatRequestOptions): JsonO
   // Everything else (store, include, prompt_cache_key, metadata, reasoning.summary, text.verbosity,
   // service_tier, truncation, user, …) is deliberately dropped.
   return chat;
-}
-
-/** Features that need server-side state this gateway does not keep: a clear 400, never a 5xx. */
-function rejectUnsupported(body: JsonObject, label: string): void {
-  if (typeof body.previous_response_id === 'string' && body.previous_response_id !== '') {
-    throw new GatewayError('AURORA_ERR_INVALID_PARAM', {
-      param: 'previous_response_id',
-      message: `previous_response_id is not supported for ${label} models: this gateway stores no responses. Send the full conversation in \`input\` (with store: false, as Codex does).`,
-    });
-  }
-  if (body.background === true) {
-    throw new GatewayError('AURORA_ERR_INVALID_PARAM', {
-      param: 'background',
-      message: `background: true is not supported for ${label} models: this gateway keeps no response state to poll. Send the request without background (streaming is supported).`,
-    });
-  }
-  const input = body.input;
-  if (input === undefined || input === null) throw new GatewayError('AURORA_ERR_MISSING_PARAM', { args: ['input'], param: 'input' });
-  if (typeof input !== 'string' && !Array.isArray(input)) {
-    throw new GatewayError('AURORA_ERR_INVALID_PARAM', { param: 'input', message: '`input` must be a string or an array of input items.' });
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -169,7 +149,7 @@ function toMessages(body: JsonObject, index: ToolIndex, carrier: ReasoningCarrie
 
   const addCall = (item: JsonObject, args: string) => {
     const original = typeof item.call_id === 'string' ? item.call_id : undefined;
-    const call: JsonObject = { id: idOf(item), type: 'function', function: { name: index.chatName(String(item.name ?? ''), stringOr(item.namespace)), arguments: args } };
+    const call: JsonObject = { id: idOf(item), type: 'function', function: { name: index.wireName(String(item.name ?? ''), stringOr(item.namespace)), arguments: args } };
     const signature = original !== undefined ? signatures?.get(original) : undefined;
     if (signature !== undefined) call.extra_content = { google: { thought_signature: signature } };
     assistant().toolCalls.push(call);
@@ -350,22 +330,13 @@ function stringOr(value: unknown): string | undefined {
 // Tools and tool_choice (§1.3, §1.1)
 
 function toChatTool(entry: ToolEntry): JsonObject {
-  if (entry.custom) return customToolFunction(entry.chatName, entry.tool);
+  if (entry.custom) return { type: 'function', function: { name: entry.wireName, description: customToolDescription(entry.tool), parameters: customToolParameters() } };
   const { tool } = entry;
-  const fn: JsonObject = { name: entry.chatName };
+  const fn: JsonObject = { name: entry.wireName };
   if (typeof tool.description === 'string') fn.description = tool.description;
   fn.parameters = tool.parameters && typeof tool.parameters === 'object' ? tool.parameters : { type: 'object', properties: {} };
   // `strict` is not forwarded: several providers refuse it or take it only on a beta URL (DeepSeek).
   return { type: 'function', function: fn };
-}
-
-function filterAllowed(entries: ToolEntry[], allowed: unknown): ToolEntry[] {
-  if (!Array.isArray(allowed)) return entries;
-  const names = new Set<string>();
-  for (const t of allowed) {
-    if (t && typeof t === 'object' && typeof t.name === 'string') names.add(typeof t.namespace === 'string' ? `${t.namespace}\0${t.name}` : t.name);
-  }
-  return entries.filter((e) => names.has(e.name) || (e.namespace !== undefined && names.has(`${e.namespace}\0${e.name}`)));
 }
 
 function mapToolChoice(choice: unknown, entries: ToolEntry[], index: ToolIndex): unknown {
@@ -375,10 +346,9 @@ function mapToolChoice(choice: unknown, entries: ToolEntry[], index: ToolIndex):
   const c = choice as JsonObject;
   if (c.type === 'allowed_tools') return c.mode === 'required' ? 'required' : 'auto';
   if ((c.type === 'function' || c.type === 'custom') && typeof c.name === 'string') {
-    const chatName = index.chatName(c.name, stringOr(c.namespace));
-    const entry = entries.find((e) => e.chatName === chatName) ?? entries.find((e) => e.name === c.name);
+    const entry = chosenEntry(entries, index, c.name, c.namespace);
     // Forcing a tool the provider was not given would 400: let the model choose instead.
-    return entry ? { type: 'function', function: { name: entry.chatName } } : 'auto';
+    return entry ? { type: 'function', function: { name: entry.wireName } } : 'auto';
   }
   // Hosted-tool choices (web_search, file_search, mcp…): those tools were dropped.
   return 'auto';

@@ -1,32 +1,23 @@
 /**
  * Response direction (non-streaming): a provider's chat.completion → an OpenAI Responses object.
- * translation.md §2. Also home of the pieces the stream translator shares (item shapes, usage and
- * finish_reason mapping, the echoed response skeleton), so both directions build identical items.
+ * translation.md §2. Also home of the Chat-specific pieces the stream translator shares (reasoning
+ * items, usage and finish_reason mapping); the item shapes any dialect builds are in items.ts.
  */
-import { randomUUID } from 'node:crypto';
 import type { JsonObject } from 'aurora';
+import { type EchoSource, type ItemStatus, type TerminalState, callItem, messageItem, newId, responseSkeleton, settleResponse } from './items.ts';
 import { type ChatProfile, DEFAULT_PROFILE, readPath } from './profile.ts';
 import { consolidateDetails, detailsText, splitThinkTags } from './reasoning.ts';
 import type { ReasoningCarrier, ReasoningState } from './state.ts';
-import { type ToolIndex, type ToolTarget, buildToolIndex, unwrapCustomInput } from './tools.ts';
+import { unwrapCustomInput } from './freeform.ts';
+import { type ToolIndex, buildToolIndex } from './tools.ts';
 
-export interface ResponsesContext {
-  /** The client's Responses request body (tool kinds, echoed fields). */
-  request: JsonObject;
-  /** The model name the client asked for (echoed as `model`). */
-  model: string;
+/** `request`: the client's Responses body (tool kinds, echoed fields); `model`: the name it asked for (echoed). */
+export interface ResponsesContext extends EchoSource {
   carrier: ReasoningCarrier;
   /** How the provider answers. */
   profile: ChatProfile;
   /** The request's tool index, when the caller built it already. */
   tools?: ToolIndex;
-}
-
-export type ItemStatus = 'completed' | 'incomplete';
-
-/** `prefix_` and 32 hex digits, the shape of OpenAI's ids (`resp_…`, `msg_…`, `fc_…`). randomUUID draws from a cached pool; randomBytes per id was a syscall-heavy ~3% of a translated stream's CPU. */
-export function newId(prefix: string): string {
-  return `${prefix}_${randomUUID().replaceAll('-', '')}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -63,28 +54,6 @@ export function hasState(details: JsonObject[] | undefined, signatures: Record<s
   return Boolean(details?.length) || Boolean(signatures && Object.keys(signatures).length > 0);
 }
 
-export function messageItem(id: string, text: string, status: ItemStatus | 'in_progress'): JsonObject {
-  return {
-    id,
-    type: 'message',
-    status,
-    role: 'assistant',
-    content: status === 'in_progress' ? [] : [{ type: 'output_text', text, annotations: [], logprobs: [] }],
-  };
-}
-
-/**
- * A tool call as the client declared the tool: `custom_tool_call` with the raw input for custom
- * tools, `function_call` (with `namespace` for flattened MCP tools) otherwise.
- */
-export function callItem(id: string, callId: string, target: ToolTarget, payload: string, status: ItemStatus | 'in_progress'): JsonObject {
-  const item: JsonObject = target.custom
-    ? { id, type: 'custom_tool_call', status, name: target.name, call_id: callId, input: payload }
-    : { id, type: 'function_call', status, name: target.name, call_id: callId, arguments: payload };
-  if (target.namespace) item.namespace = target.namespace;
-  return item;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Usage (§2.2): both details objects always present, or Codex cannot parse the usage.
 
@@ -117,12 +86,6 @@ function int(value: unknown): number {
 // ---------------------------------------------------------------------------------------------
 // finish_reason → terminal state (§2.1)
 
-export interface TerminalState {
-  status: 'completed' | 'incomplete' | 'failed';
-  incomplete_details: { reason: string } | null;
-  error: { code: string; message: string } | null;
-}
-
 export const STREAM_ENDED_EARLY = 'upstream stream ended before finish_reason';
 
 export function terminalState(finish: string | null | undefined): TerminalState {
@@ -148,39 +111,6 @@ export function terminalState(finish: string | null | undefined): TerminalState 
 /** Status of the items a finish_reason closes: cut-off items are `incomplete`. */
 export function itemStatusFor(finish: string): ItemStatus {
   return terminalState(finish).status === 'completed' ? 'completed' : 'incomplete';
-}
-
-// ---------------------------------------------------------------------------------------------
-// The response object: the echo of the request fields the API repeats on every response.
-
-export function responseSkeleton(ctx: ResponsesContext, id: string, createdAt: number): JsonObject {
-  const r = ctx.request;
-  return {
-    id,
-    object: 'response',
-    created_at: createdAt,
-    status: 'in_progress',
-    background: false,
-    error: null,
-    incomplete_details: null,
-    instructions: r.instructions ?? null,
-    max_output_tokens: r.max_output_tokens ?? null,
-    metadata: r.metadata ?? {},
-    model: ctx.model,
-    output: [],
-    parallel_tool_calls: r.parallel_tool_calls ?? true,
-    previous_response_id: null,
-    prompt_cache_key: r.prompt_cache_key ?? null,
-    reasoning: { effort: r.reasoning?.effort ?? null, summary: r.reasoning?.summary ?? null },
-    store: r.store ?? false,
-    temperature: r.temperature ?? null,
-    text: { format: { type: 'text' }, verbosity: 'medium', ...(r.text && typeof r.text === 'object' ? r.text : {}) },
-    tool_choice: r.tool_choice ?? 'auto',
-    tools: Array.isArray(r.tools) ? r.tools : [],
-    top_p: r.top_p ?? null,
-    truncation: r.truncation ?? 'disabled',
-    usage: null,
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -216,16 +146,10 @@ export function toResponsesResponse(chat: JsonObject, ctx: ResponsesContext): Js
       output.push(callItem(newId(target.custom ? 'ctc' : 'fc'), callId, target, target.custom ? unwrapCustomInput(args) : args, 'completed'));
     }
   }
-  // The item that was being written when the cap hit is the incomplete one.
-  const last = output[output.length - 1];
-  if (status === 'incomplete' && last && last.type !== 'reasoning') last.status = 'incomplete';
+  const settled = choice ? state : { ...state, error: { code: 'server_error', message: 'upstream response has no choices' } };
+  settleResponse(response, output, status, settled, mapUsage(chat.usage, profile.usage));
+  // Added once settled: as the last item, this reasoning item would hide the cut-off one.
   if (hasState(details, signatures)) output.push(stateItem(newId('rs'), { details, signatures }, ctx));
-
-  response.status = state.status;
-  response.error = choice ? state.error : { code: 'server_error', message: 'upstream response has no choices' };
-  response.incomplete_details = state.incomplete_details;
-  response.output = output;
-  response.usage = mapUsage(chat.usage, profile.usage);
   return response;
 }
 

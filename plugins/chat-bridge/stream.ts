@@ -13,25 +13,13 @@
  * the only buffering is a custom tool's JSON arguments (its raw input exists only once unwrapped),
  * a `<think>` tag cut across chunks, and the state (details, signatures) sealed at the end.
  */
-import { jsonEvent } from 'aurora';
 import type { JsonObject, SseEvent } from 'aurora';
+import { ResponsesEvents } from './events.ts';
+import { unwrapCustomInput } from './freeform.ts';
+import { type ItemStatus, callItem, messageItem, newId, responseSkeleton } from './items.ts';
 import { consolidateDetails, detailsText, ThinkTagSplitter } from './reasoning.ts';
-import {
-  type ItemStatus,
-  type ResponsesContext,
-  callItem,
-  hasState,
-  itemStatusFor,
-  mapUsage,
-  messageItem,
-  newId,
-  reasoningItem,
-  responseSkeleton,
-  stateItem,
-  terminalState,
-  thinkingText,
-} from './response.ts';
-import { type ToolTarget, buildToolIndex, unwrapCustomInput } from './tools.ts';
+import { type ResponsesContext, hasState, itemStatusFor, mapUsage, reasoningItem, stateItem, terminalState, thinkingText } from './response.ts';
+import { type ToolTarget, buildToolIndex } from './tools.ts';
 
 /** The reasoning or message item currently receiving deltas. */
 interface OpenItem {
@@ -64,25 +52,15 @@ export function createResponsesStreamTranslator(ctx: ResponsesContext): Transfor
   const splitter = profile.thinkTags ? new ThinkTagSplitter() : undefined;
   const details: JsonObject[] | undefined = profile.reasoningDetails ? [] : undefined;
   const signatures: Record<string, string> = {};
-  const response = responseSkeleton(ctx, newId('resp'), Math.floor(Date.now() / 1000));
-  const output: JsonObject[] = [];
+  const events = new ResponsesEvents(responseSkeleton(ctx, newId('resp'), Math.floor(Date.now() / 1000)));
   const calls = new Map<number, Call>();
   /** Added calls in output order (their output_index order). */
   const callOrder: Call[] = [];
-  let controller!: TransformStreamDefaultController<SseEvent>;
-  let seq = 0;
   let nextOutputIndex = 0;
   let open: OpenItem | undefined;
   let usage: unknown;
   let finish: string | undefined;
   let ended = false;
-
-  const emit = (payload: { type: string } & Record<string, unknown>) => {
-    payload.sequence_number = seq++;
-    controller.enqueue(jsonEvent(payload));
-  };
-
-  const lifecycle = (type: string, extra?: JsonObject) => emit({ type, response: extra ? { ...response, ...extra } : response });
 
   // --- reasoning and message items ------------------------------------------------------------
 
@@ -91,13 +69,12 @@ export function createResponsesStreamTranslator(ctx: ResponsesContext): Transfor
     if (open) closeOpen('completed');
     const item: OpenItem = { kind, id: newId(kind === 'reasoning' ? 'rs' : 'msg'), outputIndex: nextOutputIndex++, text: '' };
     open = item;
-    const base = { item_id: item.id, output_index: item.outputIndex };
     if (kind === 'reasoning') {
-      emit({ type: 'response.output_item.added', output_index: item.outputIndex, item: { id: item.id, type: 'reasoning', summary: [], encrypted_content: null } });
-      emit({ type: 'response.reasoning_summary_part.added', ...base, summary_index: 0, part: { type: 'summary_text', text: '' } });
+      events.reasoningAdded(item.id, item.outputIndex);
+      events.summaryPartAdded(item.id, item.outputIndex);
     } else {
-      emit({ type: 'response.output_item.added', output_index: item.outputIndex, item: messageItem(item.id, '', 'in_progress') });
-      emit({ type: 'response.content_part.added', ...base, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+      events.added(item.outputIndex, messageItem(item.id, '', 'in_progress'));
+      events.emit({ type: 'response.content_part.added', item_id: item.id, output_index: item.outputIndex, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
     }
     return item;
   };
@@ -107,40 +84,25 @@ export function createResponsesStreamTranslator(ctx: ResponsesContext): Transfor
     if (!item) return;
     open = undefined;
     const { id, outputIndex, text } = item;
-    const base = { item_id: id, output_index: outputIndex };
-    let done: JsonObject;
     if (item.kind === 'reasoning') {
-      emit({ type: 'response.reasoning_summary_text.done', ...base, summary_index: 0, text });
-      emit({ type: 'response.reasoning_summary_part.done', ...base, summary_index: 0, part: { type: 'summary_text', text } });
-      done = reasoningItem(id, text, ctx);
+      events.summaryDone(id, outputIndex, text);
+      events.done(outputIndex, reasoningItem(id, text, ctx));
     } else {
-      emit({ type: 'response.output_text.done', ...base, content_index: 0, text, logprobs: [] });
-      emit({ type: 'response.content_part.done', ...base, content_index: 0, part: { type: 'output_text', text, annotations: [] } });
-      done = messageItem(id, text, status);
+      events.textDone(id, outputIndex, text);
+      events.done(outputIndex, messageItem(id, text, status));
     }
-    output[outputIndex] = done;
-    emit({ type: 'response.output_item.done', output_index: outputIndex, item: done });
   };
 
-  // The events of nearly every chunk are written as text: building the object and walking it in
-  // JSON.stringify was a third of the translator's own cost per chunk (bench/translator.mjs). The
-  // same JSON as emit() would make; ids are ours (letters, digits, underscores) and need no escaping.
   const reasoningDelta = (delta: string) => {
     const item = openItem('reasoning');
     item.text += delta;
-    controller.enqueue({
-      event: 'response.reasoning_summary_text.delta',
-      data: `{"type":"response.reasoning_summary_text.delta","item_id":"${item.id}","output_index":${item.outputIndex},"summary_index":0,"delta":${JSON.stringify(delta)},"sequence_number":${seq++}}`,
-    });
+    events.summaryDelta(item.id, item.outputIndex, delta);
   };
 
   const textDelta = (delta: string) => {
     const item = openItem('message');
     item.text += delta;
-    controller.enqueue({
-      event: 'response.output_text.delta',
-      data: `{"type":"response.output_text.delta","item_id":"${item.id}","output_index":${item.outputIndex},"content_index":0,"delta":${JSON.stringify(delta)},"logprobs":[],"sequence_number":${seq++}}`,
-    });
+    events.textDelta(item.id, item.outputIndex, delta);
   };
 
   // --- tool calls -------------------------------------------------------------------------------
@@ -152,9 +114,9 @@ export function createResponsesStreamTranslator(ctx: ResponsesContext): Transfor
     call.itemId = newId(call.target.custom ? 'ctc' : 'fc');
     if (call.callId === '') call.callId = newId('call');
     callOrder.push(call);
-    emit({ type: 'response.output_item.added', output_index: call.outputIndex, item: callItem(call.itemId, call.callId, call.target, '', 'in_progress') });
+    events.added(call.outputIndex, callItem(call.itemId, call.callId, call.target, '', 'in_progress'));
     // Arguments that came before the name (rare) go out now, in one piece.
-    if (!call.target.custom && call.args !== '') emit({ type: 'response.function_call_arguments.delta', item_id: call.itemId, output_index: call.outputIndex, delta: call.args });
+    if (!call.target.custom && call.args !== '') events.argumentsDelta(call.itemId, call.outputIndex, call.args);
   };
 
   const toolDeltas = (fragments: unknown[]) => {
@@ -178,7 +140,7 @@ export function createResponsesStreamTranslator(ctx: ResponsesContext): Transfor
       if (typeof delta === 'string' && delta !== '') {
         call.args += delta;
         // Custom tools: buffered, their raw input exists only once the JSON is complete.
-        if (call.added && !call.target.custom) emit({ type: 'response.function_call_arguments.delta', item_id: call.itemId, output_index: call.outputIndex, delta });
+        if (call.added && !call.target.custom) events.argumentsDelta(call.itemId, call.outputIndex, delta);
       }
     }
   };
@@ -187,19 +149,9 @@ export function createResponsesStreamTranslator(ctx: ResponsesContext): Transfor
   const closeCalls = (status: ItemStatus, failing: boolean) => {
     // A call that never got a name can be neither run nor replayed to the provider: it is dropped.
     for (const call of callOrder) {
-      const base = { item_id: call.itemId, output_index: call.outputIndex };
-      let payload = call.args;
-      if (call.target.custom) {
-        payload = failing ? '' : unwrapCustomInput(call.args);
-        if (payload !== '') emit({ type: 'response.custom_tool_call_input.delta', ...base, delta: payload });
-        emit({ type: 'response.custom_tool_call_input.done', ...base, input: payload });
-      } else {
-        emit({ type: 'response.function_call_arguments.done', ...base, name: call.target.name, arguments: payload });
-      }
+      const payload = !call.target.custom ? call.args : failing ? '' : unwrapCustomInput(call.args);
       if (call.signature !== undefined) signatures[call.callId] = call.signature;
-      const done = callItem(call.itemId, call.callId, call.target, payload, status);
-      output[call.outputIndex] = done;
-      emit({ type: 'response.output_item.done', output_index: call.outputIndex, item: done });
+      events.callDone(call.itemId, call.callId, call.outputIndex, call.target, payload, status);
     }
     callOrder.length = 0;
     calls.clear();
@@ -213,9 +165,8 @@ export function createResponsesStreamTranslator(ctx: ResponsesContext): Transfor
     if (!hasState(consolidated, signatures)) return;
     const outputIndex = nextOutputIndex++;
     const item = stateItem(newId('rs'), { details: consolidated, signatures }, ctx);
-    emit({ type: 'response.output_item.added', output_index: outputIndex, item: { id: item.id, type: 'reasoning', summary: [], encrypted_content: null } });
-    output[outputIndex] = item;
-    emit({ type: 'response.output_item.done', output_index: outputIndex, item });
+    events.reasoningAdded(item.id, outputIndex);
+    events.done(outputIndex, item);
   };
 
   const onFinish = (reason: string) => {
@@ -238,14 +189,7 @@ export function createResponsesStreamTranslator(ctx: ResponsesContext): Transfor
       closeCalls('incomplete', true);
     }
     const state = terminalState(finish);
-    const err = finish === undefined ? (error ?? state.error) : state.error;
-    lifecycle(`response.${state.status}`, {
-      status: state.status,
-      error: err,
-      incomplete_details: state.incomplete_details,
-      output: output.filter(Boolean),
-      usage: mapUsage(usage, profile.usage),
-    });
+    events.close(state, finish === undefined ? (error ?? state.error) : state.error, mapUsage(usage, profile.usage));
   };
 
   /** Content text, split when the profile says reasoning hides in `<think>` tags. */
@@ -304,10 +248,8 @@ export function createResponsesStreamTranslator(ctx: ResponsesContext): Transfor
   };
 
   return new TransformStream<SseEvent, SseEvent>({
-    start(c) {
-      controller = c;
-      lifecycle('response.created');
-      lifecycle('response.in_progress');
+    start(controller) {
+      events.open(controller);
     },
     transform(event) {
       if (ended) return;

@@ -1,9 +1,12 @@
 /**
- * Tool-name bookkeeping shared by the request, response and stream translators.
+ * Tool-name bookkeeping shared by the request, response and stream translators — this plugin's and
+ * the anthropic plugin's, which is why nothing here names an upstream dialect: the index maps
+ * Responses tools to flat upstream tool names (`wireName`) and back, and each translator writes
+ * those names into its own wire format.
  *
- * A Chat Completions upstream only knows flat `function` tools. Responses tools Codex sends come in three kinds we can
+ * Upstreams (Chat Completions, Messages) only know flat tools. Responses tools Codex sends come in three kinds we can
  * serve: `function` (kept), `custom` (freeform text, e.g. apply_patch: wrapped as a function with one
- * string parameter `input`) and `namespace` (MCP groups: flattened to one function per child).
+ * string parameter `input`, see freeform.ts) and `namespace` (MCP groups: flattened to one function per child).
  * Every answer must go back under the kind and name the client declared — a custom tool as a
  * `custom_tool_call`, a namespaced one with its `namespace` — or Codex rejects the call. The
  * index built here from the request's `tools` is that reverse map. It is a pure function of the
@@ -12,31 +15,32 @@
 import { createHash } from 'node:crypto';
 import type { JsonObject } from 'aurora';
 
-/** What a Chat function name stands for on the Responses side. */
+/** What an upstream tool name stands for on the Responses side. */
 export interface ToolTarget {
   name: string;
   namespace?: string;
   custom: boolean;
 }
 
-/** One Chat function to declare, with the Responses tool it came from. */
+/** One upstream tool to declare, with the Responses tool it came from. */
 export interface ToolEntry extends ToolTarget {
-  chatName: string;
+  wireName: string;
   tool: JsonObject;
 }
 
 export interface ToolIndex {
   /** Servable tools in request order (namespaces expanded in place; hosted tools left out). */
   entries: ToolEntry[];
-  /** Chat function name → Responses tool. */
-  byChatName: Map<string, ToolEntry>;
-  /** The Chat function name for a Responses tool name (+ namespace), declared or not. */
-  chatName(name: string, namespace?: string): string;
-  /** The Responses name/namespace/kind behind a Chat function name (unknown names: a plain function). */
-  target(chatName: string): ToolTarget;
+  /** Upstream tool name → Responses tool. */
+  byWireName: Map<string, ToolEntry>;
+  /** The upstream tool name for a Responses tool name (+ namespace), declared or not. */
+  wireName(name: string, namespace?: string): string;
+  /** The Responses name/namespace/kind behind an upstream tool name (unknown names: a plain function). */
+  target(wireName: string): ToolTarget;
 }
 
-// OpenAI-compatible function names: ^[a-zA-Z0-9_-]{1,64}$ [OpenAI's limit; the profile may lower it].
+// OpenAI-compatible function names and Anthropic tool_use names alike: ^[a-zA-Z0-9_-]{1,64}$
+// [the profile may lower it].
 const MAX_NAME = 64;
 const INVALID = /[^a-zA-Z0-9_-]/g;
 
@@ -57,10 +61,10 @@ function shortHash(text: string): string {
 
 const key = (name: string, namespace: string | undefined) => (namespace ? `${namespace}\0${name}` : name);
 
-/** `maxName`: the upstream's longest function name (64 for OpenAI-style APIs). */
+/** `maxName`: the upstream's longest tool name (64 for OpenAI-style APIs and Anthropic's). */
 export function buildToolIndex(tools: unknown, maxName = MAX_NAME): ToolIndex {
   const entries: ToolEntry[] = [];
-  const byChatName = new Map<string, ToolEntry>();
+  const byWireName = new Map<string, ToolEntry>();
   const byKey = new Map<string, string>();
 
   const add = (tool: JsonObject, namespace: string | undefined) => {
@@ -68,15 +72,15 @@ export function buildToolIndex(tools: unknown, maxName = MAX_NAME): ToolIndex {
     if ((tool.type !== 'function' && !custom) || typeof tool.name !== 'string' || tool.name === '') return;
     const k = key(tool.name, namespace);
     if (byKey.has(k)) return; // a duplicate declaration: the upstream would 400 on the repeated name
-    let chatName = qualifyName(tool.name, namespace, maxName);
+    let wireName = qualifyName(tool.name, namespace, maxName);
     // A flattened name may meet a real top-level one; disambiguate deterministically.
-    if (byChatName.has(chatName)) chatName = `${chatName.slice(0, maxName - 9)}_${shortHash(k)}`;
-    if (byChatName.has(chatName)) return;
-    const entry: ToolEntry = { chatName, tool, name: tool.name, custom };
+    if (byWireName.has(wireName)) wireName = `${wireName.slice(0, maxName - 9)}_${shortHash(k)}`;
+    if (byWireName.has(wireName)) return;
+    const entry: ToolEntry = { wireName, tool, name: tool.name, custom };
     if (namespace) entry.namespace = namespace;
     entries.push(entry);
-    byChatName.set(chatName, entry);
-    byKey.set(k, chatName);
+    byWireName.set(wireName, entry);
+    byKey.set(k, wireName);
   };
 
   if (Array.isArray(tools)) {
@@ -92,11 +96,11 @@ export function buildToolIndex(tools: unknown, maxName = MAX_NAME): ToolIndex {
 
   return {
     entries,
-    byChatName,
-    chatName: (name, namespace) => byKey.get(key(name, namespace)) ?? qualifyName(name, namespace, maxName),
-    target(chatName) {
-      const entry = byChatName.get(chatName);
-      if (!entry) return { name: chatName, custom: false };
+    byWireName,
+    wireName: (name, namespace) => byKey.get(key(name, namespace)) ?? qualifyName(name, namespace, maxName),
+    target(wireName) {
+      const entry = byWireName.get(wireName);
+      if (!entry) return { name: wireName, custom: false };
       const out: ToolTarget = { name: entry.name, custom: entry.custom };
       if (entry.namespace) out.namespace = entry.namespace;
       return out;
@@ -104,78 +108,22 @@ export function buildToolIndex(tools: unknown, maxName = MAX_NAME): ToolIndex {
   };
 }
 
-/**
- * The raw text of a custom tool call from the JSON arguments the model produced for its wrapper
- * function. Models reshape it (farion1231/cc-switch#3669, MetaFARS/codex-relay#37), so accept
- * `{"input":…}`, `{"patch":…}`, a bare JSON string or plain text, `{"command":["apply_patch", …]}`
- * (also a shell heredoc form), and strip a Markdown fence around the whole text.
- */
-export function unwrapCustomInput(args: string): string {
-  let value: unknown = args;
-  const head = args.trimStart()[0];
-  if (head === '{' || head === '[' || head === '"') {
-    try {
-      value = JSON.parse(args);
-    } catch {
-      value = args; // not JSON after all: take the text as it is
-    }
+/** The entries an `allowed_tools` tool_choice keeps (its `tools`, by name or namespace + name); all of them without a list. */
+export function allowedEntries(entries: ToolEntry[], allowed: unknown): ToolEntry[] {
+  if (!Array.isArray(allowed)) return entries;
+  const names = new Set<string>();
+  for (const t of allowed) {
+    if (t && typeof t === 'object' && typeof t.name === 'string') names.add(typeof t.namespace === 'string' ? `${t.namespace}\0${t.name}` : t.name);
   }
-  return stripFence(extract(value, 0));
-}
-
-function extract(value: unknown, depth: number): string {
-  if (typeof value === 'string') return heredoc(value) ?? value;
-  if (depth > 3 || value === null || typeof value !== 'object') return value == null ? '' : String(value);
-  if (Array.isArray(value)) {
-    // ["apply_patch", "<patch>"] or ["bash", "-lc", "apply_patch <<'EOF' …"]
-    const i = value.indexOf('apply_patch');
-    if (i !== -1 && typeof value[i + 1] === 'string') return value[i + 1];
-    const last = value[value.length - 1];
-    return typeof last === 'string' ? extract(last, depth + 1) : '';
-  }
-  const obj = value as Record<string, unknown>;
-  for (const field of ['input', 'patch', 'command', 'text', 'content']) {
-    if (obj[field] !== undefined && obj[field] !== null) return extract(obj[field], depth + 1);
-  }
-  const strings = Object.values(obj).filter((v): v is string => typeof v === 'string');
-  if (strings.length === 1) return strings[0]!;
-  return Object.keys(obj).length === 0 ? '' : JSON.stringify(obj);
-}
-
-/** `apply_patch <<'EOF'\n…\nEOF` → the body. */
-function heredoc(text: string): string | undefined {
-  const m = /^\s*apply_patch\s+<<-?\s*(['"]?)(\w+)\1[^\n]*\n([\s\S]*?)\n\2\s*$/.exec(text);
-  return m ? `${m[3]}\n` : undefined;
-}
-
-function stripFence(text: string): string {
-  const m = /^\s*```[^\n]*\n([\s\S]*?)```\s*$/.exec(text);
-  return m ? m[1]! : text;
+  return entries.filter((e) => names.has(e.name) || (e.namespace !== undefined && names.has(`${e.namespace}\0${e.name}`)));
 }
 
 /**
- * The wrapper function the upstream sees for a custom tool: one required string `input`, and a
- * description telling the model to put the raw text there (plus the grammar when one is declared,
- * since the freeform format is otherwise invisible to the model).
+ * The declared entry a forced tool_choice (`{type: function | custom, name, namespace?}`) names,
+ * by its qualified name, else by its bare name. Undefined when the tool was not declared: forcing
+ * it would be refused, so the caller lets the model choose.
  */
-export function customToolFunction(chatName: string, tool: JsonObject): JsonObject {
-  let description = typeof tool.description === 'string' ? tool.description : '';
-  description += `${description ? '\n\n' : ''}This tool takes raw text, not JSON arguments: put the entire raw input as one string in the \`input\` parameter (for a patch, everything from \`*** Begin Patch\` to \`*** End Patch\`), with no Markdown fences and no other wrapping.`;
-  const format = tool.format;
-  if (format && typeof format === 'object' && format.type === 'grammar' && typeof format.definition === 'string') {
-    description += `\n\nThe input must match this ${typeof format.syntax === 'string' ? format.syntax : ''} grammar:\n${format.definition}`;
-  }
-  return {
-    type: 'function',
-    function: {
-      name: chatName,
-      description,
-      parameters: {
-        type: 'object',
-        properties: { input: { type: 'string', description: 'The raw input text of the tool.' } },
-        required: ['input'],
-        additionalProperties: false,
-      },
-    },
-  };
+export function chosenEntry(entries: ToolEntry[], index: ToolIndex, name: string, namespace: unknown): ToolEntry | undefined {
+  const wireName = index.wireName(name, typeof namespace === 'string' && namespace !== '' ? namespace : undefined);
+  return entries.find((e) => e.wireName === wireName) ?? entries.find((e) => e.name === name);
 }

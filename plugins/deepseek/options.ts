@@ -1,11 +1,12 @@
-import { poolSchema, retryPolicySchema, type PoolTarget, type RetryPolicy } from 'aurora';
+import { upstreamOptionsProperties, type UpstreamOptions } from 'aurora/plugins/chat-bridge';
 
 /**
  * Options of the deepseek plugin. Everything has a default, so `deepseek()` alone serves
  * DeepSeek V4 with the key from the environment.
+ * The timeouts, `retry`, `pool` and `balance` are every provider's: UpstreamOptions, from the chat
+ * bridge, which holds their schema too.
  */
-
-export interface DeepSeekOptions {
+export interface DeepSeekOptions extends UpstreamOptions {
   /** DeepSeek API key. Default: `process.env.DEEPSEEK_API_KEY`, read in `setup()`. */
   apiKey?: string;
   /** Base URL of the Chat Completions API (the path `/chat/completions` is appended). Default `https://api.deepseek.com`. */
@@ -24,16 +25,6 @@ export interface DeepSeekOptions {
    * value per process when there is no key.
    */
   reasoningSecret?: string;
-  /** Abort with 504 when DeepSeek has not sent response headers within this many milliseconds. */
-  headersTimeoutMs?: number;
-  /** End a stream with response.failed when DeepSeek sends nothing for this long (ms). Default 300000. */
-  idleTimeoutMs?: number;
-  /** Retry failures before any response byte (unreachable, timeout, 502/503/504). Default: none. */
-  retry?: RetryPolicy;
-  /** Several DeepSeek keys (or compatible base URLs) to spread requests over; see the openai plugin's `pool`. */
-  pool?: PoolTarget[];
-  /** How requests spread over `pool`: `round-robin` (weighted, default) or `least-in-flight`. */
-  balance?: 'round-robin' | 'least-in-flight';
 }
 
 /** JSON Schema (draft-07) the core validates `options` against at startup. */
@@ -47,10 +38,6 @@ export const deepseekOptionsSchema = {
     models: { type: 'array', items: { type: 'string', minLength: 1 } },
     modelMap: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
     reasoningSecret: { type: 'string', minLength: 1 },
-    headersTimeoutMs: { type: 'integer', minimum: 1 },
-    idleTimeoutMs: { type: 'integer', minimum: 1 },
-    retry: retryPolicySchema,
-    pool: poolSchema,
-    balance: { enum: ['round-robin', 'least-in-flight'] },
+    ...upstreamOptionsProperties,
   },
 } as const;

@@ -312,7 +312,7 @@ describe('tools and tool_choice', () => {
 
   it('namespace flattening round-trips through the tool index', () => {
     const index = buildToolIndex(tools);
-    const name = index.chatName('search', 'mcp__docs__');
+    const name = index.wireName('search', 'mcp__docs__');
     expect(name).toBe('mcp__docs__search');
     expect(index.target(name)).toEqual({ name: 'search', namespace: 'mcp__docs__', custom: false });
     expect(index.target('apply_patch')).toEqual({ name: 'apply_patch', custom: true });
@@ -338,12 +338,12 @@ describe('tools and tool_choice', () => {
       { type: 'namespace', name: 'ns', tools: [{ type: 'function', name: 'close' }] },
       { type: 'namespace', name: 'mcp__a__', tools: [{ type: 'function', name: 'a_really_long_tool_name_that_goes_on_and_on_and_on_forever' }] },
     ]);
-    const names = index.entries.map((e) => e.chatName);
+    const names = index.entries.map((e) => e.wireName);
     expect(new Set(names).size).toBe(3);
-    expect(index.target(index.chatName('close', 'ns'))).toEqual({ name: 'close', namespace: 'ns', custom: false });
+    expect(index.target(index.wireName('close', 'ns'))).toEqual({ name: 'close', namespace: 'ns', custom: false });
     for (const entry of index.entries) {
-      expect(entry.chatName.length).toBeLessThanOrEqual(64);
-      expect(index.target(entry.chatName).name).toBe(entry.name);
+      expect(entry.wireName.length).toBeLessThanOrEqual(64);
+      expect(index.target(entry.wireName).name).toBe(entry.name);
     }
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSseText, type JsonObject, type SseEvent } from 'aurora';
+import { checkResponsesStream } from 'aurora/testing';
 import { openThinking } from './carrier.ts';
 import { createProfiles } from './models.ts';
 import { toMessagesRequest } from './request.ts';
@@ -43,42 +44,12 @@ async function translate(events: SseEvent[], request: JsonObject = REQUEST): Pro
 }
 
 const types = (events: JsonObject[]) => events.map((e) => e.type);
-const TERMINAL = ['response.completed', 'response.incomplete', 'response.failed'];
 
 /** The invariants every translated stream keeps (the deepseek translator's, checked the same way). */
 function expectInvariants(events: JsonObject[]): JsonObject {
-  events.forEach((e, i) => expect(e.sequence_number).toBe(i));
-  expect(types(events).slice(0, 2)).toEqual(['response.created', 'response.in_progress']);
-  expect(events[0]!.response).toMatchObject({ status: 'in_progress', output: [], model: 'opus' });
-  const terminals = events.filter((e) => TERMINAL.includes(e.type));
-  expect(terminals).toHaveLength(1);
-  expect(TERMINAL).toContain(events.at(-1)!.type);
-  const responseId = events[0]!.response.id;
-  for (const e of events.filter((x) => x.response)) expect(e.response.id).toBe(responseId);
-  const items = new Map<number, { id: string; done: boolean; doneItem?: JsonObject }>();
-  let expectedIndex = 0;
-  for (const e of events) {
-    if (e.type === 'response.output_item.added') {
-      expect(e.output_index).toBe(expectedIndex++);
-      items.set(e.output_index, { id: e.item.id, done: false });
-    } else if (e.type === 'response.output_item.done') {
-      const item = items.get(e.output_index);
-      expect(item, `done without added at ${e.output_index}`).toBeDefined();
-      expect(item!.done).toBe(false);
-      expect(e.item.id).toBe(item!.id);
-      item!.done = true;
-      item!.doneItem = e.item;
-    } else if ('item_id' in e) {
-      const item = items.get(e.output_index);
-      expect(item, `${e.type} outside its item`).toBeDefined();
-      expect(e.item_id).toBe(item!.id);
-      expect(item!.done).toBe(false);
-    }
-  }
-  for (const [index, item] of items) expect(item.done, `item ${index} never done`).toBe(true);
-  const final = terminals[0]!.response;
-  expect(final.output).toEqual([...items.keys()].sort((a, b) => a - b).map((i) => items.get(i)!.doneItem));
-  return final as JsonObject;
+  const final = checkResponsesStream(events);
+  expect(events[0]!.response.model).toBe('opus');
+  return final;
 }
 
 describe('stream: Claude Code\'s recorded Messages streams', () => {

@@ -229,5 +229,7 @@ main().then(
     if (err instanceof StartupError) process.stderr.write(`aurora: ${err.message}\n`);
     else process.stderr.write(`aurora: failed to start: ${(err as Error)?.stack ?? err}\n`);
     process.exitCode = 1;
+    // A worker's IPC channel would keep it alive, and the primary waiting on it forever.
+    if (cluster.isWorker) cluster.worker?.disconnect();
   },
 );

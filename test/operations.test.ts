@@ -181,4 +181,13 @@ describe('node core --workers', () => {
       expect(await core.exited).toBe(0);
     }
   });
+
+  it('exits with the reason when the workers cannot start, rather than waiting on them', async () => {
+    const { file } = await writePassthroughConfig(suite.mock, {
+      imports: "import { definePlugin } from 'aurora';",
+      extra: () => "definePlugin({ name: 'needs-one-process', setup() { throw new Error('needs-one-process: run one worker'); } })",
+    });
+    const started = startCore(['--config', file, '--workers', '2'], { AURORA_MASTER_KEY: MASTER_KEY });
+    await expect(started).rejects.toThrow(/exited with 1 before listening[\s\S]*needs-one-process: run one worker/);
+  });
 });

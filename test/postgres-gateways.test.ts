@@ -242,7 +242,8 @@ describe('a budget shared by a node core process and an in-process gateway', () 
     expect(await spent(inProcess.url)).toBeLessThanOrEqual(1 + 0.56);
     await vi.waitFor(async () => {
       const stats = await (await admin(inProcess.url, `/stats?from=${Date.now() - 3_600_000}&to=${Date.now() + 60_000}&bucket=hour&group=principal`)).json();
-      expect(stats.groups.find((g: { key: string }) => g.key === id)).toMatchObject({ requests: 2, cost_usd: expect.closeTo(1.12, 10) });
+      // The two refusals are the key's too: four requests, two of them errors, $1.12.
+      expect(stats.groups.find((g: { key: string }) => g.key === id)).toMatchObject({ requests: 4, errors: 2, cost_usd: expect.closeTo(1.12, 10) });
     }, { timeout: 5000 });
     core.child.kill('SIGTERM');
     expect(await core.exited).toBe(0);

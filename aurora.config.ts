@@ -7,6 +7,7 @@ import deepseek from 'aurora/plugins/deepseek';
 import effort from 'aurora/plugins/effort';
 import openai from 'aurora/plugins/openai';
 import presets from 'aurora/plugins/presets';
+import responsesStore from 'aurora/plugins/responses-store';
 
 // Every provider preset whose key is set (OPENROUTER_API_KEY, GROQ_API_KEY, GEMINI_API_KEY…), and
 // the local servers whose base URL is set (OLLAMA_BASE_URL, VLLM_BASE_URL, LMSTUDIO_BASE_URL).
@@ -16,6 +17,9 @@ export default defineConfig({
   server: { host: process.env.AURORA_HOST ?? '127.0.0.1', port: Number(process.env.AURORA_PORT ?? 8080) },
   plugins: [
     auth(), // AURORA_MASTER_KEY; without it the gateway serves loopback only
+    // store, previous_response_id and GET /v1/responses/{id} on DeepSeek, Claude and the presets, kept
+    // in ./data/responses for 30 days; one process: with --workers, its PostgreSQL store (docs/responses.md)
+    ...responsesStore(),
     deepseek({ apiKey: process.env.DEEPSEEK_API_KEY, baseUrl: process.env.DEEPSEEK_BASE_URL }), // deepseek-v4-pro, deepseek-v4-flash
     anthropic({ apiKey: process.env.ANTHROPIC_API_KEY, baseUrl: process.env.ANTHROPIC_BASE_URL }), // claude-*
     effort(), // DeepSeek V4's and Claude's effort tables (plugins/effort/README.md)

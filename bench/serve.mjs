@@ -1,7 +1,9 @@
 // Child process: one bench target on 127.0.0.1, on its own event loop.
 //   argv[2]: JSON { kind, upstream, apiKey, masterKey?, auditDir? }
-//   kind: raw | hp3 | pass | routed | auth | audit | deepseek
-//   (routed: the passthrough with an alias, a fallback chain and a pool of three members)
+//   kind: raw | hp3 | pass | routed | auth | audit | deepseek | stateful | audit-stateful
+//   (routed: the passthrough with an alias, a fallback chain and a pool of three members;
+//   stateful: the passthrough with the responses-store plugin, its files in a temp folder; audit-stateful:
+//   with the audit plugin too)
 // IPC: sends { url } when listening; answers { cmd: 'stats', gc? } with { mem: process.memoryUsage(),
 // cpu: process.cpuUsage() } (memory after two full GCs when gc is asked and the child runs with
 // --expose-gc); { cmd: 'close' } stops gracefully and exits, so a --cpu-prof child writes its profile.
@@ -22,7 +24,11 @@ if (spec.kind === 'raw' || spec.kind === 'hp3') {
   const { createGateway } = await import('aurora');
   const auth = (await import('aurora/plugins/auth')).default;
   const plugins = [auth(spec.masterKey ? { masterKey: spec.masterKey } : {})];
-  if (spec.kind === 'audit') plugins.push((await import('aurora/plugins/audit')).default({ dir: spec.auditDir }));
+  if (spec.kind === 'audit' || spec.kind === 'audit-stateful') plugins.push((await import('aurora/plugins/audit')).default({ dir: spec.auditDir }));
+  if (spec.kind === 'stateful' || spec.kind === 'audit-stateful') {
+    const dir = (await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/aurora-bench-responses-`);
+    plugins.push(...(await import('aurora/plugins/responses-store')).default({ dir, passthroughOwners: process.env.BENCH_OWNERS !== '0' }));
+  }
   if (spec.kind === 'deepseek') {
     plugins.push((await import('aurora/plugins/deepseek')).default({ baseUrl: spec.upstream, apiKey: spec.apiKey }));
   } else {

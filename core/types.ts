@@ -87,6 +87,13 @@ export interface Provider {
    */
   apis?: readonly (ModelApi | ApiFamily)[];
   /**
+   * The upstream keeps Responses API state itself (`store`, `previous_response_id`, `item_reference`,
+   * `GET /v1/responses/{id}`): a Responses request passes to it as the client sent it. Unset, the
+   * provider's Responses route is translated and keeps nothing, so a plugin that stores responses
+   * (aurora/plugins/responses-store) keeps that state for it. The openai passthrough sets it.
+   */
+  keepsResponses?: boolean;
+  /**
    * The price of a model this provider serves (the name sent upstream), USD per million tokens;
    * undefined when it has none (its requests are then `unpriced`). Asked once per model. The
    * config's `prices` take precedence (docs/costs.md). Build it with `priceTable({...})`.
@@ -166,6 +173,11 @@ export interface RequestContext {
   readonly body: JsonObject | undefined;
   /** The client asked for a stream (`"stream": true`). */
   readonly stream: boolean;
+  /**
+   * For the rest of the OpenAI API (`ApiFamily` endpoints): the path and query to send, relative to
+   * the provider's base URL (`/responses/resp_1/input_items?limit=2`); undefined on the model APIs.
+   */
+  readonly upstreamPath?: string | undefined;
   principal: Principal | undefined;
   route: Route | undefined;
   /** Facts plugins record for the audit trail (e.g. the effort mapping applied). */

@@ -46,6 +46,8 @@ export default function openai(options: OpenAIOptions = {}): Plugin {
         forward: (request, ctx) => forwarder!.forward(request, ctx),
         // The OpenAI API as it is (Messages clients reach it through the core's hub).
         apis: ['responses', 'chat.completions', ...OPENAI_API_FAMILIES, ...(options.raw ? (['raw'] as ApiFamily[]) : [])],
+        // Its upstream keeps Responses state (store, previous_response_id, item_reference): passed as sent.
+        keepsResponses: true,
         // OpenAI's list prices (prices.ts); the config's `prices` override them.
         prices: priceTable(OPENAI_PRICES),
       };

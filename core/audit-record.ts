@@ -1,5 +1,5 @@
 /** The AuditRecord handed to `onAudit`, built from what a Recorder collected. */
-import { captureText } from './capture.ts';
+import { answerIdOf, captureText } from './capture.ts';
 import { redactHeaders } from './headers.ts';
 import { redact } from './logger.ts';
 import type { Recorder, WireResult } from './recorder.ts';
@@ -33,6 +33,7 @@ export function buildAuditRecord(recorder: Recorder, settled: Settled, captureLi
     model: settled.model,
     provider: ctx.route?.provider.name ?? null,
     upstreamModel: ctx.route?.model || null,
+    answerId: answerIdOf(recorder.clientCapture),
     status: settled.status,
     outcome: settled.outcome,
     error: settled.error ? { code: settled.error.code, message: redact(settled.error.message, secrets) } : null,

@@ -5,6 +5,8 @@
 import type { CapturedBody } from './types.ts';
 
 const TAIL_BYTES = 64 * 1024;
+/** Enough of a body's start for the id of the answer (`"id":"resp_…"` opens every answer shape). */
+const OPENING_BYTES = 512;
 
 export class BodyCapture {
   private head: Uint8Array[] = [];
@@ -12,11 +14,14 @@ export class BodyCapture {
   private tail: Uint8Array[] = [];
   private tailBytes = 0;
   bytes = 0;
+  /** The first bytes, whatever the limit: where an answer says its id. */
+  readonly opening: Uint8Array[] = [];
 
   /** `omitted`: the media type of a body that is counted, not kept (audio, images, files). */
-  constructor(private readonly limit: number, private readonly omitted?: string) {}
+  constructor(private readonly limit: number, readonly omitted?: string) {}
 
   add(chunk: Uint8Array): void {
+    if (this.bytes < OPENING_BYTES) this.opening.push(chunk.subarray(0, OPENING_BYTES - this.bytes));
     this.bytes += chunk.length;
     if (this.omitted !== undefined) return;
     if (this.headBytes < this.limit) {
@@ -50,6 +55,18 @@ export class BodyCapture {
     if (this.text?.bytes !== this.headBytes) this.text = { bytes: this.headBytes, text: Buffer.concat(this.head).toString('utf8') };
     return this.text.text;
   }
+}
+
+const ANSWER_ID = /"id"\s*:\s*"([A-Za-z0-9_.:-]{1,200})"/;
+
+/**
+ * The id the answer carried (a Responses `resp_…`, a Chat `chatcmpl-…`, a Messages `msg_…`): the
+ * first `"id"` of its opening bytes, which is the answer's own in each of those shapes, whole or
+ * streamed. Null for a body without one (an error, a binary body).
+ */
+export function answerIdOf(capture: BodyCapture | undefined): string | null {
+  if (!capture || capture.opening.length === 0 || capture.omitted !== undefined) return null;
+  return ANSWER_ID.exec(Buffer.concat(capture.opening).toString('latin1'))?.[1] ?? null;
 }
 
 export function captureText(text: string, limit: number): CapturedBody {

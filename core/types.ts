@@ -254,6 +254,11 @@ export interface AuditRecord {
   stream: boolean;
   usage: Usage | null;
   /**
+   * The id the client's answer carried (`resp_…`, `chatcmpl-…`, `msg_…`): the provider's own on a
+   * passthrough, the translator's otherwise; null when the answer had none (an error, a file).
+   */
+  answerId: string | null;
+  /**
    * What the request cost in USD: its usage at its model's price (docs/costs.md). Null when it is
    * not known: no usage was reported, or the model has no price (`unpriced`).
    */

@@ -146,6 +146,11 @@ describe('cost per request', () => {
     expect(by('claude-sonnet-4-5')).toMatchObject({ unpriced: false, usage: { input_tokens: 24_050, cached_tokens: 20_000, cache_creation_tokens: 4000, output_tokens: 1000 } });
     expect(by('claude-sonnet-4-5').cost).toBeCloseTo(0.03615, 12);
     expect(by('mystery-model')).toMatchObject({ cost: null, unpriced: true, usage: { input_tokens: 500 } });
+    // The id each answer carried: the upstream's on a passthrough, the translator's on DeepSeek.
+    expect(by('gpt-4.1-mini').answerId).toMatch(/^resp_/);
+    expect(by('deepseek-v4-pro').answerId).toMatch(/^resp_/);
+    expect(by('claude-sonnet-4-5').answerId).toMatch(/^msg_/);
+    expect(by(null).answerId).toBeNull();
     expect(by('local-llama')).toMatchObject({ cost: 0, unpriced: false });
     expect(by(null)).toMatchObject({ status: 401, cost: null, unpriced: false });
 

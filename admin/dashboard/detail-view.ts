@@ -92,6 +92,7 @@ function Detail({ r }: { r: AuditDetail }): ComponentChild {
         fact('Model', r.model ?? '—', true),
         fact('Provider', r.provider ?? '—'),
         fact('Upstream model', r.upstreamModel ?? '—', true),
+        fact('Answer id', r.answerId ?? '—', true),
       ),
       h(
         'section',

@@ -52,6 +52,7 @@ export function benchRecord(i: number, size: number, end: number, spanMs: number
     model,
     provider: model.startsWith('deepseek') ? 'deepseek' : 'openai',
     upstreamModel: model,
+    answerId: `resp_bench${i}`,
     status,
     outcome: status === 200 ? 'ok' : 'error',
     error: status === 200 ? null : { code: 'upstream_unreachable', message: 'Provider openai is unreachable (ECONNRESET)' },

@@ -31,9 +31,6 @@ export { openPostgresResponseStore, postgresResponseStore, PostgresResponseStore
 
 const DAY_MS = 86_400_000;
 const SWEEP_EVERY_MS = 3_600_000;
-// The response id is the first `"id"` of a Responses answer (JSON, or the response.created event).
-const OWNER_HEAD_BYTES = 1024;
-const FIRST_ID = /"id"\s*:\s*"([A-Za-z0-9_-]{1,200})"/;
 
 export default function responsesStore(options: ResponsesStoreOptions = {}): Plugin[] {
   const retentionMs = (options.retentionDays ?? RESPONSES_STORE_DEFAULTS.retentionDays) * DAY_MS;
@@ -89,8 +86,6 @@ export default function responsesStore(options: ResponsesStoreOptions = {}): Plu
       );
       await sweep();
       sweeper = setInterval(sweep, SWEEP_EVERY_MS).unref();
-      // The first bytes of a passthrough answer hold its response id.
-      if (owners) gateway.captureBodies(OWNER_HEAD_BYTES);
     },
     describe: () => ({
       notes: [`responses-store: responses of translated routes kept ${options.retentionDays ?? RESPONSES_STORE_DEFAULTS.retentionDays} days in ${options.store ? 'the configured store' : options.dir ?? RESPONSES_STORE_DEFAULTS.dir}; chains up to ${maxChainDepth} responses`],
@@ -136,8 +131,9 @@ export default function responsesStore(options: ResponsesStoreOptions = {}): Plu
         const provider = ctx.route?.provider;
         if (!provider || record.status >= 300 || record.outcome !== 'ok' || !record.principal || !store) return;
         if (!passthroughs.has(provider.name)) passthroughs.set(provider.name, provider);
-        const id = FIRST_ID.exec(record.trail?.clientResponse.body?.text.slice(0, OWNER_HEAD_BYTES) ?? '')?.[1];
-        if (id) store.recordOwner({ id, owner: record.principal.id, provider: provider.name, expiresAt: Date.now() + retentionMs });
+        // The id the provider gave its answer, read by the core from the answer's first bytes.
+        const id = record.answerId;
+        if (id && isResponseId(id)) store.recordOwner({ id, owner: record.principal.id, provider: provider.name, expiresAt: Date.now() + retentionMs });
       },
     },
   });

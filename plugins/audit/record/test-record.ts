@@ -27,6 +27,7 @@ export function makeRecord(overrides: Partial<AuditRecord> & { prompt?: string; 
     model: 'gpt-4.1-mini',
     provider: 'openai',
     upstreamModel: 'gpt-4.1-mini',
+    answerId: `resp_${id}`,
     status: 200,
     outcome: 'ok',
     error: null,

@@ -46,7 +46,9 @@ export class BodyCapture {
   /** The last bytes seen (the whole body when it was short), for reading a stream's final usage. */
   ending(): string {
     if (this.bytes <= this.headBytes) return this.headText();
-    return Buffer.concat(this.tail).toString('utf8');
+    // Most bodies arrive in one chunk: decode it where it is.
+    const only = this.tail.length === 1 ? this.tail[0]! : Buffer.concat(this.tail);
+    return Buffer.from(only.buffer, only.byteOffset, only.byteLength).toString('utf8');
   }
 
   // Read up to three times per record (usage, the client's and the upstream's copy of one body).

@@ -34,15 +34,17 @@ export interface Metrics {
 export const MAX_LABEL_VALUES = 100;
 const MAX_LABEL_CHARS = 128;
 
-/** prom-client's labelled children for one label set, found again by a string key. */
+/** One label set's histograms (prom-client's children) and its counters, kept as plain sums. */
 interface Series {
-  requests: { inc(): void };
   duration: { observe(value: number): void };
   ttfb: { observe(value: number): void };
-  tokens: Record<'input' | 'cached' | 'output' | 'reasoning', { inc(value: number): void }>;
-  cost: { inc(value: number): void };
-  unpriced: { inc(): void };
+  /** What the counters gained since the last scrape (undefined: untouched), handed to prom-client by `flush`. */
+  pending: Record<CounterName, number | undefined>;
+  children: Record<CounterName, { inc(value: number): void }>;
 }
+
+type CounterName = 'requests' | 'input' | 'cached' | 'output' | 'reasoning' | 'cost' | 'unpriced';
+const COUNTER_NAMES: readonly CounterName[] = ['requests', 'input', 'cached', 'output', 'reasoning', 'cost', 'unpriced'];
 
 /** The values one label may take: the first `MAX_LABEL_VALUES` seen, then `other`. */
 function boundedLabel(): (value: string) => string {
@@ -58,12 +60,16 @@ function boundedLabel(): (value: string) => string {
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'aurora_' });
-  const requests = new Counter({ name: 'aurora_requests_total', help: 'Model API requests, by endpoint, provider, model, status and outcome', labelNames: ['endpoint', 'provider', 'model', 'status', 'outcome'], registers: [registry] });
+  // Counting every request through prom-client costs ~1 µs a call (labels hashed and checked each
+  // time), seven calls a request: the counters add to plain numbers instead, handed over when
+  // /metrics is read (each counter's collect runs flush; the first one moves them all).
+  const collect = () => flush();
+  const requests = new Counter({ collect, name: 'aurora_requests_total', help: 'Model API requests, by endpoint, provider, model, status and outcome', labelNames: ['endpoint', 'provider', 'model', 'status', 'outcome'], registers: [registry] });
   const duration = new Histogram({ name: 'aurora_request_duration_seconds', help: 'Time from request to the last byte sent', labelNames: ['endpoint', 'provider'], buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300], registers: [registry] });
   const ttfb = new Histogram({ name: 'aurora_time_to_first_byte_seconds', help: 'Time from request to the first response byte', labelNames: ['endpoint', 'provider'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] });
-  const tokens = new Counter({ name: 'aurora_tokens_total', help: 'Tokens by provider, model and kind (input, cached, output, reasoning)', labelNames: ['provider', 'model', 'kind'], registers: [registry] });
-  const cost = new Counter({ name: 'aurora_cost_usd_total', help: 'What requests cost in US dollars (usage at the model\'s price), by provider and model', labelNames: ['provider', 'model'], registers: [registry] });
-  const unpriced = new Counter({ name: 'aurora_unpriced_requests_total', help: 'Requests that used tokens of a model without a price (their cost is unknown), by provider and model', labelNames: ['provider', 'model'], registers: [registry] });
+  const tokens = new Counter({ collect, name: 'aurora_tokens_total', help: 'Tokens by provider, model and kind (input, cached, output, reasoning)', labelNames: ['provider', 'model', 'kind'], registers: [registry] });
+  const cost = new Counter({ collect, name: 'aurora_cost_usd_total', help: 'What requests cost in US dollars (usage at the model\'s price), by provider and model', labelNames: ['provider', 'model'], registers: [registry] });
+  const unpriced = new Counter({ collect, name: 'aurora_unpriced_requests_total', help: 'Requests that used tokens of a model without a price (their cost is unknown), by provider and model', labelNames: ['provider', 'model'], registers: [registry] });
   const upstreamErrors = new Counter({ name: 'aurora_upstream_errors_total', help: 'Failed upstream calls and broken streams, by provider and code', labelNames: ['provider', 'code'], registers: [registry] });
   const openStreams = new Gauge({ name: 'aurora_open_streams', help: 'Streams being sent to clients now', registers: [registry] });
   const attempts = new Counter({ name: 'aurora_upstream_attempts_total', help: 'Attempts at an upstream, by provider and outcome (a request with fallbacks or a pool may make several)', labelNames: ['provider', 'outcome'], registers: [registry] });
@@ -81,22 +87,34 @@ export function createMetrics(): Metrics {
     let found = series.get(key);
     if (!found) {
       found = {
-        requests: requests.labels({ endpoint, provider, model, status, outcome }),
         duration: duration.labels({ endpoint, provider }),
         ttfb: ttfb.labels({ endpoint, provider }),
-        tokens: {
+        pending: { requests: undefined, input: undefined, cached: undefined, output: undefined, reasoning: undefined, cost: undefined, unpriced: undefined },
+        children: {
+          requests: requests.labels({ endpoint, provider, model, status, outcome }),
           input: tokens.labels({ provider, model, kind: 'input' }),
           cached: tokens.labels({ provider, model, kind: 'cached' }),
           output: tokens.labels({ provider, model, kind: 'output' }),
           reasoning: tokens.labels({ provider, model, kind: 'reasoning' }),
+          cost: cost.labels({ provider, model }),
+          unpriced: unpriced.labels({ provider, model }),
         },
-        cost: cost.labels({ provider, model }),
-        unpriced: unpriced.labels({ provider, model }),
       };
       series.set(key, found);
     }
     return found;
   };
+  function flush(): void {
+    for (const s of series.values()) {
+      for (const name of COUNTER_NAMES) {
+        const value = s.pending[name];
+        if (value === undefined) continue;
+        // A counter touched with 0 (a free model's cost) still shows, as prom-client's inc(0) does.
+        s.pending[name] = undefined;
+        s.children[name].inc(value);
+      }
+    }
+  }
 
   return {
     registry,
@@ -109,17 +127,18 @@ export function createMetrics(): Metrics {
       const provider = r.provider ?? 'none';
       const model = r.model === null ? 'none' : modelLabel(r.model);
       const s = seriesOf(r.endpoint ?? 'other', provider, model, String(r.status), r.outcome);
-      s.requests.inc();
+      const p = s.pending;
+      p.requests = (p.requests ?? 0) + 1;
       s.duration.observe(r.durationMs / 1000);
       if (r.ttfbMs !== null) s.ttfb.observe(r.ttfbMs / 1000);
       if (r.usage) {
-        s.tokens.input.inc(r.usage.input_tokens);
-        s.tokens.cached.inc(r.usage.cached_tokens);
-        s.tokens.output.inc(r.usage.output_tokens);
-        s.tokens.reasoning.inc(r.usage.reasoning_tokens);
+        p.input = (p.input ?? 0) + r.usage.input_tokens;
+        p.cached = (p.cached ?? 0) + r.usage.cached_tokens;
+        p.output = (p.output ?? 0) + r.usage.output_tokens;
+        p.reasoning = (p.reasoning ?? 0) + r.usage.reasoning_tokens;
       }
-      if (r.cost !== null) s.cost.inc(r.cost);
-      else if (r.unpriced) s.unpriced.inc();
+      if (r.cost !== null) p.cost = (p.cost ?? 0) + r.cost;
+      else if (r.unpriced) p.unpriced = (p.unpriced ?? 0) + 1;
       if (r.error?.upstream && r.provider) upstreamErrors.inc({ provider, code: codeLabel(r.error.code) });
     },
   };

@@ -10,6 +10,7 @@
 // Shorter strings would match ordinary text (the same rule as the log and audit redaction).
 const MIN_SECRET_BYTES = 8;
 const MARK = '[redacted]';
+const NOTHING = new Uint8Array(0);
 
 function maskOf(length: number): Buffer {
   return Buffer.from(length <= MARK.length ? MARK.slice(0, length) : MARK + '*'.repeat(length - MARK.length));
@@ -46,7 +47,7 @@ export class SecretScrubber {
 
   /** The bytes of `chunk` (after any held back before it) that can go out now. */
   push(chunk: Uint8Array): Uint8Array {
-    let buf = this.#carry ? Buffer.concat([this.#carry, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let buf = this.#carry ? Buffer.concat([this.#carry, chunk]) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let copied = this.#carry !== undefined;
     this.#carry = undefined;
     for (let i = 0; i < this.secrets.length; i++) {
@@ -70,7 +71,7 @@ export class SecretScrubber {
   end(): Uint8Array {
     const carry = this.#carry;
     this.#carry = undefined;
-    return carry ?? Buffer.alloc(0);
+    return carry ?? NOTHING;
   }
 
   /** The length of the longest end of `buf` that is the start of some secret (0 if none). */

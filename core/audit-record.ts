@@ -1,5 +1,5 @@
 /** The AuditRecord handed to `onAudit`, built from what a Recorder collected. */
-import { answerIdOf, captureText } from './capture.ts';
+import { answerIdOf, captureBytes, captureText } from './capture.ts';
 import { redactHeaders } from './headers.ts';
 import { redact } from './logger.ts';
 import type { Recorder, WireResult } from './recorder.ts';
@@ -19,6 +19,8 @@ export function buildAuditRecord(recorder: Recorder, settled: Settled, captureLi
   const { ctx } = recorder;
   const scrub = (body: CapturedBody | null): CapturedBody | null => body && { ...body, text: redact(body.text, secrets) };
   const clientBody = recorder.clientCapture?.result() ?? (recorder.errorText ? captureText(recorder.errorText, captureLimit) : null);
+  const requestBody = captureLimit > 0 && recorder.requestBytes ? scrub(captureBytes(recorder.requestBytes, captureLimit)) : null;
+  const upstreamBody = recorder.upstreamRequest?.body;
   const elapsed = performance.now() - ctx.startedAt;
   return {
     id: ctx.id,
@@ -48,8 +50,8 @@ export function buildAuditRecord(recorder: Recorder, settled: Settled, captureLi
       ? {
           clientRequest: {
             headers: redactHeaders(ctx.headers, secrets),
-            body: recorder.requestBytes
-              ? scrub(captureText(Buffer.from(recorder.requestBytes).toString('utf8'), captureLimit))
+            body: requestBody
+              ? requestBody
               : recorder.upload
                 ? { text: '', bytes: recorder.upload.bytes, truncated: false, omitted: recorder.upload.contentType ?? 'application/octet-stream' }
                 : null,
@@ -58,7 +60,7 @@ export function buildAuditRecord(recorder: Recorder, settled: Settled, captureLi
             ? {
                 url: recorder.upstreamRequest.url,
                 headers: redactHeaders(recorder.upstreamRequest.headers, secrets),
-                body: recorder.upstreamRequest.body === undefined ? null : scrub(captureText(recorder.upstreamRequest.body, captureLimit)),
+                body: upstreamBody === undefined ? null : upstreamBody === 'client' ? requestBody && { ...requestBody } : scrub(captureText(upstreamBody, captureLimit)),
               }
             : null,
           upstreamResponse: recorder.upstreamStatus === undefined

@@ -71,6 +71,12 @@ export function answerIdOf(capture: BodyCapture | undefined): string | null {
   return ANSWER_ID.exec(Buffer.concat(capture.opening).toString('latin1'))?.[1] ?? null;
 }
 
+/** Like captureText, for bytes: only the kept part is decoded. */
+export function captureBytes(bytes: Uint8Array, limit: number): CapturedBody {
+  const kept = bytes.byteLength <= limit ? bytes : bytes.subarray(0, limit);
+  return { text: Buffer.from(kept.buffer, kept.byteOffset, kept.byteLength).toString('utf8'), bytes: bytes.byteLength, truncated: kept !== bytes };
+}
+
 export function captureText(text: string, limit: number): CapturedBody {
   const bytes = Buffer.byteLength(text);
   if (bytes <= limit) return { text, bytes, truncated: false };

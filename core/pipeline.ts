@@ -362,7 +362,9 @@ async function prepareAttempt(services: PipelineServices, ctx: MutableContext, r
   if (services.wants.transformRequest(routed)) request = await services.hooks.transformRequest.promise(request, routed);
   // The upstream request is kept only for a trail that keeps bodies (usage needs none of it).
   if (keepBodies) {
-    const text = request.body === undefined ? undefined : Buffer.from(serializeBody(request.body)).toString('utf8');
+    // The client's own bytes (an untouched body is sent as it came): the trail reuses that copy.
+    const bytes = request.body === undefined ? undefined : serializeBody(request.body);
+    const text = bytes === undefined ? undefined : bytes === recorder.requestBytes ? 'client' : Buffer.from(bytes).toString('utf8');
     recorder.upstreamRequest = { url: upstreamUrl(routed.target, request.path), headers: request.headers, body: text };
   }
   return { request, door, chatUsage };

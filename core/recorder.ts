@@ -65,7 +65,8 @@ export class Recorder {
   requestBytes: Uint8Array | undefined;
   /** A body passed on as it arrived (a file, audio): counted, not kept. */
   upload: Upload | undefined;
-  upstreamRequest: { url: string; headers: Headers; body: string | undefined } | undefined;
+  /** `body: 'client'`: the client's body went upstream as it came (the trail shows that copy again). */
+  upstreamRequest: { url: string; headers: Headers; body: string | 'client' | undefined } | undefined;
   upstreamStatus: number | undefined;
   upstreamHeaders: Headers | undefined;
   /** The upstream body as received, when it differs from what the client got. */

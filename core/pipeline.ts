@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream';
 import { BodyCapture } from './capture.ts';
 import { chunkSource, type ChunkSource, type IdleLimit } from './chunk-source.ts';
-import { askForChatUsage, keepChatUsage } from './chat-usage.ts';
+import { askForChatUsage, ChatUsageFilter, keepChatUsage } from './chat-usage.ts';
 import { estimateInputTokens } from './front-doors/count-tokens.ts';
 import { DEFAULT_APIS, enterFrontDoor, errorBodyFor, upstreamErrorBodyFor, type FrontDoor } from './front-doors/index.ts';
 import { anthropicModelList } from './front-doors/models.ts';
@@ -45,6 +45,8 @@ export interface Reply {
   idle?: IdleLimit;
   /** For `events`: end the upstream under them with `reason`, so the stream ends with its own failure event. */
   cutUpstream?: (reason: Error) => void;
+  /** For a streamed body: bytes taken out before they reach the client (the usage chunk it did not ask for). */
+  filter?: ChatUsageFilter;
 }
 
 export interface PipelineServices {
@@ -217,6 +219,12 @@ async function runPipeline(services: PipelineServices, ctx: MutableContext, io: 
     let source: ChunkSource | undefined;
     // What a transform reads: the body as it is (node or web), chunk by chunk, with the idle limit.
     const chunks = () => (source = chunkSource(takeBody(upstream)!, idle));
+    // A Chat stream asked for usage on the client's behalf, which nobody reshapes: the bytes go out
+    // as they came, only the usage chunk taken out (no parse of every event, no re-serializing).
+    if (chatUsage && door === undefined && !services.wants.transformStream(routed)) {
+      recorder.upstreamCapture = recorder.clientCapture;
+      return { status: upstream.status, headers, body: takeBody(upstream), capture: recorder.clientCapture, idle, filter: new ChatUsageFilter(recorder) };
+    }
     const reshape = services.wants.transformStream(routed) || chatUsage !== undefined || door !== undefined;
     const events = reshape
       ? createLazyEventStream(chunks, ctx, (err) => upstreamStreamError(route, err, services.upstreamBodyLimit), (chunk) => upstreamCopy?.add(chunk), services.upstreamBodyLimit)

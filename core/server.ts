@@ -155,6 +155,7 @@ async function writeReply(req: IncomingMessage, res: ServerResponse, reply: Repl
     wire,
     capture: reply.capture,
     scrubber: scrubbing.active && !events ? scrubbing.stream() : undefined,
+    filter: reply.filter,
     // A streaming client should see 200 before the first token; any other answer sends its
     // headers with its first byte, so a body that fails before it can still become a 502.
     start: sse ? undefined : () => res.writeHead(reply.status, headers),
@@ -202,6 +203,7 @@ interface Output {
   wire: WireResult;
   capture: Reply['capture'];
   scrubber: SecretScrubber | undefined;
+  filter: Reply['filter'];
   /** Sends the status and headers (a non-stream body sends them with its first byte). */
   start: (() => void) | undefined;
 }
@@ -218,6 +220,10 @@ function send(res: ServerResponse, ctx: MutableContext, out: Output, chunk: Uint
     out.start();
     out.start = undefined;
   }
+  if (out.filter) {
+    chunk = out.filter.push(chunk);
+    if (chunk.byteLength === 0) return true;
+  }
   out.wire.ttfbMs ??= performance.now() - ctx.startedAt;
   if (out.scrubber) chunk = out.scrubber.push(chunk);
   out.capture?.add(chunk);
@@ -227,6 +233,9 @@ function send(res: ServerResponse, ctx: MutableContext, out: Output, chunk: Uint
 
 /** The end of a body that arrived whole: what the scrubber held back, and a head not sent yet (an empty body). */
 function finishBody(res: ServerResponse, ctx: MutableContext, out: Output): void {
+  const held = out.filter?.end();
+  out.filter = undefined;
+  if (held && held.byteLength > 0) send(res, ctx, out, held);
   const tail = out.scrubber?.end();
   if (tail && tail.byteLength > 0) {
     out.scrubber = undefined;

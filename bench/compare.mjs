@@ -1,4 +1,4 @@
-// `node bench/compare.mjs --base <checkout> [--head <checkout>] [--kinds pass,routed] [--rounds 8] [--seconds 2]`:
+// `node bench/compare.mjs --base <checkout> [--head <checkout>] [--kinds pass,routed] [--rounds 8] [--seconds 2] [--body <json>]`:
 // what a change costs per request. Runs this checkout's bench targets beside the same targets
 // from another checkout (built: `node scripts/build.mjs` there), against one emulator, in
 // interleaved rounds (every target once per round, the order turned each round) so load from
@@ -16,7 +16,7 @@ import { fmt, load, machine, mergeLoads, startChild, table } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: flags } = parseArgs({
-  options: { base: { type: 'string' }, head: { type: 'string' }, kinds: { type: 'string', default: 'pass,routed' }, rounds: { type: 'string', default: '8' }, seconds: { type: 'string', default: '2' }, connections: { type: 'string', default: '50' } },
+  options: { base: { type: 'string' }, head: { type: 'string' }, kinds: { type: 'string', default: 'pass,routed' }, rounds: { type: 'string', default: '8' }, seconds: { type: 'string', default: '2' }, connections: { type: 'string', default: '50' }, body: { type: 'string' } },
 });
 if (!flags.base) throw new Error('--base <checkout> is required: another Aurora checkout, built');
 const base = resolve(flags.base);
@@ -24,7 +24,8 @@ const head = flags.head ? resolve(flags.head) : join(here, '..');
 for (const dir of [base, head]) if (!existsSync(join(dir, 'dist/core/index.js'))) throw new Error(`${dir} is not built: run \`node scripts/build.mjs\` there`);
 
 const UPSTREAM_KEY = 'sk-bench-upstream';
-const BODY = JSON.stringify({ model: 'deepseek-v4-pro', input: 'Reply with exactly ok' });
+// `--body` replaces the request sent (e.g. '{"model":"deepseek-v4-pro","input":"hi","store":false}').
+const BODY = flags.body ?? JSON.stringify({ model: 'deepseek-v4-pro', input: 'Reply with exactly ok' });
 const rounds = Number(flags.rounds);
 const seconds = Number(flags.seconds);
 const connections = Number(flags.connections);

@@ -18,7 +18,7 @@ export { validateMessagesRequest as validateAnthropicMessagesRequest } from './u
 export type { MockReply, MockTurn, MockUpstream, MockUpstreamOptions, RecordedRequest } from './upstream/index.ts';
 /** The audio the emulated `/v1/audio/speech` sends for an input, to check a download byte for byte. */
 export { speechBytes } from './upstream/openai-api.ts';
-export { checkResponsesStream } from './responses-stream.ts';
+export { checkResponsesStream, translateEvents } from './responses-stream.ts';
 export type { ReceivedFile, ReceivedForm } from './upstream/openai-api.ts';
 
 export interface TestGateway {

@@ -7,7 +7,7 @@
  * first violation, naming it; returns the final response.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { JsonObject } from '../types.ts';
+import type { JsonObject, SseEvent } from '../types.ts';
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
@@ -46,4 +46,25 @@ export function checkResponsesStream(events: readonly JsonObject[]): JsonObject 
   const doneItems = [...items.keys()].sort((a, b) => a - b).map((i) => items.get(i)!.doneItem);
   if (!isDeepStrictEqual(final.output, doneItems)) fail('the final output differs from the items as they were done');
   return final;
+}
+
+/**
+ * Runs `events` through a stream translator and returns the payloads it emitted, parsed; throws
+ * when an event's name is not its payload's `type` (Codex dispatches on the name).
+ */
+export async function translateEvents(events: readonly SseEvent[], translator: TransformStream<SseEvent, SseEvent>): Promise<JsonObject[]> {
+  const source = new ReadableStream<SseEvent>({
+    start(controller) {
+      for (const e of events) controller.enqueue(e);
+      controller.close();
+    },
+  });
+  const out: JsonObject[] = [];
+  const reader = source.pipeThrough(translator).getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    const payload = JSON.parse(r.value.data) as JsonObject;
+    if (r.value.event !== payload.type) throw new Error(`Responses stream: event ${r.value.event} carries a ${payload.type} payload`);
+    out.push(payload);
+  }
+  return out;
 }

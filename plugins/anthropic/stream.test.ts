@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSseText, type JsonObject, type SseEvent } from 'aurora';
-import { checkResponsesStream } from 'aurora/testing';
+import { checkResponsesStream, translateEvents } from 'aurora/testing';
 import { openThinking } from './carrier.ts';
 import { createProfiles } from './models.ts';
 import { toMessagesRequest } from './request.ts';
@@ -25,22 +25,7 @@ const REQUEST: JsonObject = { model: 'opus', tools: TOOLS, input: 'hi', reasonin
 const PATCH = '*** Begin Patch\n*** Add File: hello.txt\n+hi\n*** End Patch\n';
 
 async function translate(events: SseEvent[], request: JsonObject = REQUEST): Promise<JsonObject[]> {
-  const source = new ReadableStream<SseEvent>({
-    start(controller) {
-      for (const e of events) controller.enqueue(e);
-      controller.close();
-    },
-  });
-  const out: JsonObject[] = [];
-  const reader = source.pipeThrough(createResponsesStreamTranslator({ request, model: String(request.model), upstreamModel: 'claude-opus-5-5' })).getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const payload = JSON.parse(value.data);
-    expect(value.event).toBe(payload.type);
-    out.push(payload);
-  }
-  return out;
+  return translateEvents(events, createResponsesStreamTranslator({ request, model: String(request.model), upstreamModel: 'claude-opus-5-5' }));
 }
 
 const types = (events: JsonObject[]) => events.map((e) => e.type);

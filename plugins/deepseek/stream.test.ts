@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSseText, type JsonObject, type SseEvent } from 'aurora';
-import { checkResponsesStream } from 'aurora/testing';
+import { checkResponsesStream, translateEvents } from 'aurora/testing';
 import { echoedFields } from './fixtures/echo.ts';
 import { createReasoningCarrier } from './state.ts';
 import { createResponsesStreamTranslator } from './stream.ts';
@@ -16,22 +16,7 @@ const carrier = createReasoningCarrier('stream-test');
 const PATCH = '*** Begin Patch\n*** Add File: hello.txt\n+hi\n*** End Patch\n';
 
 async function translate(events: SseEvent[], request: JsonObject = codexRequest('simple-request.json')): Promise<JsonObject[]> {
-  const source = new ReadableStream<SseEvent>({
-    start(controller) {
-      for (const e of events) controller.enqueue(e);
-      controller.close();
-    },
-  });
-  const out: JsonObject[] = [];
-  const reader = source.pipeThrough(createResponsesStreamTranslator({ request, model: request.model, carrier })).getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const payload = JSON.parse(value.data);
-    expect(value.event).toBe(payload.type);
-    out.push(payload);
-  }
-  return out;
+  return translateEvents(events, createResponsesStreamTranslator({ request, model: request.model, carrier }));
 }
 
 const types = (events: JsonObject[]) => events.map((e) => e.type);

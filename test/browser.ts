@@ -1,11 +1,14 @@
 /**
- * The headless Chromium the dashboard tests drive: Debian's package, never a download. Missing
- * means a failure, not a skip: `apt-get install -y chromium`.
+ * The headless Chromium the dashboard tests drive (Debian's package, never a download; missing
+ * means a failure, not a skip: `apt-get install -y chromium`), and the dashboard they open.
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { definePlugin, type Plugin } from 'aurora';
+import { buildDashboard } from '../admin/build.mjs';
+import { dashboardRoutes } from '../plugins/audit/dashboard.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -35,3 +38,20 @@ export async function openChromium(profileDir: string): Promise<Browser> {
   await mkdir(RESULTS, { recursive: true });
   return { context, page, errors };
 }
+
+/**
+ * Builds the dashboard from its sources into `assetsDir` and returns a plugin serving it. List it
+ * before audit so these routes answer first, whatever the audit plugin's own registration serves.
+ */
+export async function builtDashboard(assetsDir: string): Promise<Plugin> {
+  await buildDashboard({ outdir: assetsDir });
+  return definePlugin({
+    name: 'dashboard-assets',
+    setup(gateway) {
+      for (const route of dashboardRoutes({ assetsDir })) gateway.addRoute(route);
+    },
+  });
+}
+
+/** Rows of the requests table now shown. */
+export const rowCount = (p: Page): Promise<number> => p.evaluate(() => document.querySelectorAll('table.requests tbody tr').length);

@@ -10,15 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { definePlugin } from 'aurora';
 import { createTestGateway, startMockUpstream, type MockUpstream, type TestGateway } from 'aurora/testing';
-import { buildDashboard } from '../admin/build.mjs';
-import { dashboardRoutes } from '../plugins/audit/dashboard.ts';
 import audit from '../plugins/audit/index.ts';
 import auth from '../plugins/auth/index.ts';
 import openai from '../plugins/openai/index.ts';
 import { MASTER_KEY, post, UPSTREAM_KEY } from './helpers.ts';
-import { openChromium, RESULTS } from './browser.ts';
+import { builtDashboard, openChromium, RESULTS, rowCount } from './browser.ts';
 
 
 let tmp: string;
@@ -29,7 +26,6 @@ let page: Page;
 let pageErrors: string[] = [];
 const keys: Record<string, { key: string; id: string }> = {};
 
-const rowCount = (p: Page) => p.evaluate(() => document.querySelectorAll('table.requests tbody tr').length);
 
 /** gpt-4.1-mini: 1,000,000 × $0.40 + 100,000 × $1.60 per million = $0.56; gpt-5.5: 1,000,000 × $5 + 100,000 × $30 = $8. */
 const BIG = { prompt_tokens: 1_000_000, prompt_cache_hit_tokens: 0, completion_tokens: 100_000, reasoning_tokens: 0 };
@@ -41,13 +37,12 @@ async function ask(key: string, model: string, input: string): Promise<number> {
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'aurora-dashboard-costs-'));
-  await buildDashboard({ outdir: join(tmp, 'assets') });
   mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
   gw = await createTestGateway({
     plugins: [
       auth({ masterKey: MASTER_KEY, dir: join(tmp, 'auth') }),
       openai({ baseUrl: `${mock.url}/v1`, apiKey: UPSTREAM_KEY }),
-      definePlugin({ name: 'dashboard-assets', setup: (g) => dashboardRoutes({ assetsDir: join(tmp, 'assets') }).forEach((r) => g.addRoute(r)) }),
+      await builtDashboard(join(tmp, 'assets')),
       audit({ dir: join(tmp, 'audit'), flushIntervalMs: 20 }),
     ],
   });

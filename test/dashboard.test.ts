@@ -14,15 +14,13 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { definePlugin } from 'aurora';
 import { createTestGateway, startMockUpstream, type MockUpstream, type TestGateway } from 'aurora/testing';
-import { buildDashboard } from '../admin/build.mjs';
-import { CONTENT_SECURITY_POLICY, dashboardRoutes } from '../plugins/audit/dashboard.ts';
+import { CONTENT_SECURITY_POLICY } from '../plugins/audit/dashboard.ts';
 import audit from '../plugins/audit/index.ts';
 import auth from '../plugins/auth/index.ts';
 import effort from '../plugins/effort/index.ts';
 import openai from '../plugins/openai/index.ts';
-import { openChromium, RESULTS } from './browser.ts';
+import { builtDashboard, openChromium, RESULTS, rowCount } from './browser.ts';
 
 const MASTER_KEY = 'test-master-key-123';
 const UPSTREAM_KEY = 'sk-upstream-test';
@@ -39,18 +37,6 @@ let page: Page;
 let base = 0;
 let pageErrors: string[] = [];
 
-/**
- * Serves the built assets from the temp dir. Listed before audit so these routes answer first, whatever
- * default the audit plugin's own registration of dashboardRoutes may use.
- */
-const dashboardAssets = (assetsDir: string) =>
-  definePlugin({
-    name: 'dashboard-assets',
-    setup(gateway) {
-      for (const route of dashboardRoutes({ assetsDir })) gateway.addRoute(route);
-    },
-  });
-
 const DASHBOARD_SRC = fileURLToPath(new URL('../admin/dashboard/', import.meta.url));
 
 /** Status of a GET sent with the path exactly as written. */
@@ -65,11 +51,9 @@ function rawStatus(path: string): Promise<number> {
 }
 
 const rows = (p: Page) => p.locator('table.requests tbody tr');
-const rowCount = (p: Page) => p.evaluate(() => document.querySelectorAll('table.requests tbody tr').length);
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'aurora-dashboard-'));
-  await buildDashboard({ outdir: join(tmp, 'assets') });
   mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
   gw = await createTestGateway({
     routing: { fallbacks: { 'gpt-flaky': ['gpt-5.5'] } },
@@ -77,7 +61,7 @@ beforeAll(async () => {
       auth({ masterKey: MASTER_KEY }),
       effort({ 'gpt-5*': { low: 'low', medium: 'medium', high: 'high', xhigh: 'high' } }),
       openai({ baseUrl: `${mock.url}/v1`, apiKey: UPSTREAM_KEY }),
-      dashboardAssets(join(tmp, 'assets')),
+      await builtDashboard(join(tmp, 'assets')),
       audit({ dir: join(tmp, 'audit'), flushIntervalMs: 20 }),
     ],
   });

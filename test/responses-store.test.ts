@@ -7,8 +7,9 @@ import { spawn } from 'node:child_process';
 import { appendFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createGateway } from 'aurora';
 import { createMemoryLogger } from 'aurora/testing';
-import { openFileResponseStore, type FileResponseStore } from '../plugins/responses-store/index.ts';
+import responsesStore, { openFileResponseStore, type FileResponseStore } from '../plugins/responses-store/index.ts';
 import { describeResponseStoreContract, makeResponse } from './responses/store-contract.ts';
 import { ROOT, buildIfStale, startCore, tempDir, writePassthroughConfig } from './helpers.ts';
 
@@ -108,4 +109,12 @@ describe('file store under node core --workers', () => {
     core.child.kill('SIGTERM');
     expect(await core.exited).toBe(0);
   }, 60_000);
+});
+
+describe('options', () => {
+  it('refuses a retention or a chain depth that is not one, naming the field', async () => {
+    await expect(createGateway({ plugins: responsesStore({ retentionDays: 0 }) })).rejects.toThrow(/responses-store[\s\S]*retentionDays/);
+    await expect(createGateway({ plugins: responsesStore({ maxChainDepth: 1.5 }) })).rejects.toThrow(/responses-store[\s\S]*maxChainDepth/);
+    await expect(createGateway({ plugins: responsesStore({ maxChainDepth: 0 }) })).rejects.toThrow(/responses-store[\s\S]*maxChainDepth/);
+  });
 });

@@ -36,8 +36,6 @@ export default function responsesStore(options: ResponsesStoreOptions = {}): Plu
   const retentionMs = (options.retentionDays ?? RESPONSES_STORE_DEFAULTS.retentionDays) * DAY_MS;
   const maxChainDepth = options.maxChainDepth ?? RESPONSES_STORE_DEFAULTS.maxChainDepth;
   const owners = options.passthroughOwners ?? RESPONSES_STORE_DEFAULTS.passthroughOwners;
-  if (!(retentionMs > 0)) throw new Error('responses-store: retentionDays must be a number above 0');
-  if (!(Number.isInteger(maxChainDepth) && maxChainDepth >= 1)) throw new Error('responses-store: maxChainDepth must be a whole number of at least 1');
 
   let store: ResponseStore | undefined;
   let sweeper: NodeJS.Timeout | undefined;
